@@ -1,0 +1,1 @@
+"""The appointments API server: the system of record. It never imports Qt."""

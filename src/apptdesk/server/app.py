@@ -1,0 +1,79 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+
+from apptdesk import __version__
+from apptdesk.server.limits import BodySizeLimit
+from apptdesk.server.problems import PROBLEM_JSON, Problem, install_handlers
+from apptdesk.server.routes import api
+from apptdesk.server.services import lifecycle
+from apptdesk.server.settings import Settings
+from apptdesk.server.state import Clock, ServerState, system_clock
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock = system_clock, sweeper: bool = True
+) -> FastAPI:
+    """A server for ``settings``. The database must already be migrated (``apptdesk-server migrate``)."""
+    settings = settings or Settings()
+    state = ServerState.build(settings, clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(lifecycle.run_forever(state)) if sweeper else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await state.db.dispose()
+
+    app = FastAPI(
+        title="apptdesk API",
+        version=__version__,
+        summary="Appointments between the requester and the provider of a second-opinion case.",
+        lifespan=lifespan,
+    )
+    app.state.apptdesk = state
+    install_handlers(app)
+    app.include_router(api)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    original_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _problems_in_openapi(original_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.get("/healthz", tags=["health"], include_in_schema=True)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app
+
+
+def _problems_in_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """Say what the server really sends: every error, 422 included, is application/problem+json."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = Problem.model_json_schema()
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for code, response in operation.get("responses", {}).items():
+                if code.isdigit() and int(code) >= 400:
+                    response["content"] = problem
+    return schema

@@ -1,0 +1,9 @@
+"""One router per resource, collected under /api/v1."""
+
+from fastapi import APIRouter
+
+from apptdesk.server.routes import appointments, auth, cases, me
+
+api = APIRouter(prefix="/api/v1")
+for module in (auth, me, cases, appointments):
+    api.include_router(module.router)

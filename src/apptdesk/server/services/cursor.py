@@ -1,0 +1,43 @@
+"""Opaque keyset cursors: the (start, id) of the last row of a page, base64url-encoded."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+
+from apptdesk.server.problems import ProblemError
+
+_BAD = "The cursor is not valid: pass back next_cursor from the previous page unchanged."
+
+
+def encode(start: datetime, row_id: int | str) -> str:
+    raw = json.dumps([start.isoformat(), row_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        start_text, row_id = json.loads(raw)
+        start = datetime.fromisoformat(start_text)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ProblemError(400, _BAD) from None
+    if start.tzinfo is None or not isinstance(row_id, int) or isinstance(row_id, bool):
+        raise ProblemError(400, _BAD)
+    return start, row_id
+
+
+def encode_key(key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([key]).encode()).decode().rstrip("=")
+
+
+def decode_key(cursor: str) -> str:
+    try:
+        (key,) = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ProblemError(400, _BAD) from None
+    if not isinstance(key, str):
+        raise ProblemError(400, _BAD)
+    return key

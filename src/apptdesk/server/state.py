@@ -1,0 +1,48 @@
+"""What one running server holds: settings, database, hasher, throttle and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from apptdesk.server.db.engine import Database
+from apptdesk.server.security.passwords import Passwords
+from apptdesk.server.security.throttle import LoginThrottle
+from apptdesk.server.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ServerState:
+    settings: Settings
+    db: Database
+    passwords: Passwords
+    throttle: LoginThrottle
+    clock: Clock = system_clock
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock = system_clock) -> ServerState:
+        return cls(
+            settings=settings,
+            db=Database.connect(settings.resolved_database_url()),
+            passwords=passwords_for(settings),
+            throttle=LoginThrottle(
+                max_per_account=settings.login_max_failures_per_account,
+                max_per_client=settings.login_max_failures_per_client,
+                window_seconds=settings.login_failure_window_seconds,
+            ),
+            clock=clock,
+        )
+
+    def now(self) -> datetime:
+        return self.clock().astimezone(UTC)
+
+
+def passwords_for(settings: Settings) -> Passwords:
+    return Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
