@@ -42,6 +42,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Without statistics SQLite picks the status index for multi-status lists and sorts a million
+        # rows (about a second); with them it walks (start, id). ANALYZE takes ~0.4 s at 1M rows.
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            cursor.execute("ANALYZE")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -71,6 +76,12 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    async def optimize(self) -> None:
+        """Refresh the query planner's statistics (SQLite; PostgreSQL's autovacuum does its own)."""
+        if self.is_sqlite:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("ANALYZE")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 EXPIRED_REASON = "No response before the proposed time."
 _BATCH = 200
+_UPKEEP_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -99,10 +101,14 @@ async def forget_expired_tokens(db: Database, now: datetime) -> None:
 
 async def run_forever(state: ServerState) -> None:
     grace = timedelta(minutes=state.settings.completion_grace_minutes)
+    last_upkeep = float("-inf")
     while True:
         try:
             result = await sweep(state.db, state.now(), grace)
-            await forget_expired_tokens(state.db, state.now())
+            if time.monotonic() - last_upkeep > _UPKEEP_SECONDS:
+                await forget_expired_tokens(state.db, state.now())
+                await state.db.optimize()
+                last_upkeep = time.monotonic()
             if result.completed or result.expired:
                 log.info("lifecycle sweep", extra={"completed": result.completed, "expired": result.expired})
         except asyncio.CancelledError:
