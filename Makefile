@@ -12,10 +12,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[server,dev]"
 	@rm -f $(VENV)/.installed-* && touch $@
 
-# Until the desktop client lands, `make run` serves the API with demo data on 127.0.0.1:8765.
+# The desktop app on its embedded local server (SQLite in the user data dir, demo data on first run).
 run: $(STAMP)
+	$(BIN)/apptdesk --local
+
+# The API server alone, with demo data, on http://127.0.0.1:8765 (for curl or a remote client).
+server: $(STAMP)
 	$(BIN)/apptdesk-server seed-demo
 	$(BIN)/apptdesk-server run
+
+# Render the main screens offscreen into docs/screenshots/.
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen PYTHONPATH=. $(BIN)/python scripts/screenshots.py docs/screenshots
 
 test: $(STAMP) lint typecheck pytest
 

@@ -17,6 +17,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import pytest
 
 from apptdesk.server.db import migrate
 from apptdesk.server.db.engine import Database
@@ -116,3 +117,31 @@ class PostgresDatabases:
 
     def close(self) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{self.template_name}" WITH (FORCE)')
+
+
+def fetch(url: str, sql: str, **params: object) -> list[tuple[object, ...]]:
+    """The rows of one SQL query against the database at ``url``: for tests that look behind the API."""
+    return fetch_each(url, sql, **params)[0]
+
+
+def fetch_each(url: str, *statements: str, **params: object) -> list[list[tuple[object, ...]]]:
+    """The rows of each query, read in one transaction over one connection."""
+    from sqlalchemy import text
+
+    async def run() -> list[list[tuple[object, ...]]]:
+        db = Database.connect(url)
+        try:
+            async with db.read() as session:
+                return [
+                    [tuple(row) for row in await session.execute(text(sql), params)] for sql in statements
+                ]
+        finally:
+            await db.dispose()
+
+    return run_async(run)
+
+
+@pytest.fixture
+def sqlite_database_url(sqlite_databases: SqliteDatabases, tmp_path: Path) -> str:
+    """A fresh SQLite database with the test world: for suites that test the client, not the storage."""
+    return sqlite_databases.new(tmp_path)

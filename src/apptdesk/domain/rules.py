@@ -140,7 +140,8 @@ def decide(
             return Decision(Outcome.FORBIDDEN, "Administrators have read-only access to appointments.")
         return Decision(Outcome.FORBIDDEN, _FORBIDDEN_REASONS[action])
     if status not in ALLOWED_FROM[action]:
-        return Decision(Outcome.CONFLICT, f"A {status.value} appointment cannot be {_past(action)}.")
+        article = "An" if status.value[0] in "aeiou" else "A"
+        return Decision(Outcome.CONFLICT, f"{article} {status.value} appointment cannot be {_past(action)}.")
     if action is Action.COMPLETE and now is not None and start is not None and now < start:
         return Decision(Outcome.CONFLICT, "An appointment can be marked completed only after it has started.")
     return Decision(Outcome.ALLOWED)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 
-from apptdesk.server.db.tables import User
+from apptdesk.server.db.tables import AuthSession, User
 from apptdesk.server.deps import CurrentUser, State, WriteSession, _bearer, client_address, unauthorized
 from apptdesk.server.problems import ProblemError, problem_responses
 from apptdesk.server.schemas.auth import LoginIn, RefreshIn, TokenOut
@@ -21,11 +21,13 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 BAD_LOGIN = "The email or password is not correct."
 
 
-def _tokens(state: State, access: str, refresh: str, user: User) -> TokenOut:
+def _tokens(state: State, access: str, refresh: str, user: User, auth_session: AuthSession) -> TokenOut:
+    # Near the end of a sign-in the access token lives only as long as the sign-in itself.
+    left = (auth_session.expires_at - state.now()).total_seconds()
     return TokenOut(
         access_token=access,
         refresh_token=refresh,
-        expires_in=state.settings.access_token_minutes * 60,
+        expires_in=max(0, int(min(state.settings.access_token_minutes * 60, left))),
         user=user_out(user),
     )
 
@@ -54,7 +56,7 @@ async def login(body: LoginIn, request: Request, state: State, session: WriteSes
         session, auth_session, now, timedelta(minutes=state.settings.access_token_minutes)
     )
     await session.commit()
-    return _tokens(state, access, refresh, user)
+    return _tokens(state, access, refresh, user, auth_session)
 
 
 @router.post("/refresh", response_model=TokenOut, responses=problem_responses(400, 401, 422))
@@ -69,7 +71,7 @@ async def refresh(body: RefreshIn, state: State, session: WriteSession) -> Token
         session, auth_session, now, timedelta(minutes=state.settings.access_token_minutes)
     )
     await session.commit()
-    return _tokens(state, access, new_refresh, user)
+    return _tokens(state, access, new_refresh, user, auth_session)
 
 
 @router.post("/logout", status_code=204, response_class=Response, responses=problem_responses(401))

@@ -88,7 +88,7 @@ async def rotate_refresh_token(
     ).one_or_none()
     if row is None:
         return None
-    token, auth_session, user = row.tuple()
+    token, auth_session, user = row
     if auth_session.revoked_at is not None or auth_session.expires_at <= now:
         return None
     spent = await session.execute(

@@ -1,0 +1,334 @@
+"""A case, with its Appointments tab: the table, the actions, and the selected appointment's details.
+
+Which actions exist depends on who is looking: for an administrator every write control is absent
+(not created at all); for a participant each is enabled only when the domain rules allow it for this
+row — the same rules the server enforces.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Awaitable, Callable
+from datetime import tzinfo
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from apptdesk.api import ApiError, Appointment, Case, Conflict, PreconditionFailed, User
+from apptdesk.domain import Action
+from apptdesk.models.appointments import CaseAppointmentsModel
+from apptdesk.models.rows import ObjectRole
+from apptdesk.models.session import AppSession
+from apptdesk.views.appointment_details import AppointmentDetails
+from apptdesk.views.case_list import is_enter
+from apptdesk.views.table import TableWithPlaceholder, make_table
+from apptdesk.views.tasks import ErrorSink, async_slot, working
+
+# Button object names, labels and the action each stands for (None: not an appointment action).
+WRITE_BUTTONS: list[tuple[str, str, Action]] = [
+    ("acceptButton", "Accept", Action.ACCEPT),
+    ("rejectButton", "Reject…", Action.REJECT),
+    ("editButton", "Edit…", Action.EDIT),
+    ("rescheduleButton", "Reschedule…", Action.RESCHEDULE),
+    ("cancelButton", "Cancel Appointment…", Action.CANCEL),
+    ("completeButton", "Mark Completed", Action.COMPLETE),
+]
+
+
+class CaseAppointmentsTab(QWidget):
+    def __init__(
+        self,
+        session: AppSession,
+        sink: ErrorSink,
+        case: Case,
+        user: User,
+        zone: tzinfo,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("caseAppointmentsTab")
+        self.session, self.sink, self.case, self.user, self.zone = session, sink, case, user, zone
+        self.read_only = user.is_admin
+        self.model = CaseAppointmentsModel(user, zone, self)
+        self.model.set_source(lambda cursor: session.case_appointments(case.id, cursor))
+        self.model.set_bold_rule(lambda a: a.is_awaiting(user))
+        self.buttons: dict[str, QPushButton] = {}
+        self._dialog: QDialog | None = None
+
+        bar = QHBoxLayout()
+        if not self.read_only:
+            self.request_button = self._button(
+                "requestAppointmentButton", "Request Appointment", self.request
+            )
+            self.request_button.setToolTip("Propose a date and time to the other participant (Ctrl+N)")
+            self.request_button.setDefault(True)
+            self.request_button.setEnabled(case.can_create(user))
+            bar.addWidget(self.request_button)
+            bar.addSpacing(12)
+            for name, label, action in WRITE_BUTTONS:
+                bar.addWidget(self._button(name, label, self._handler(action)))
+        bar.addStretch(1)
+        bar.addWidget(self._button("historyButton", "History", self.show_history))
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumHeight(4)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.view = make_table(
+            "caseAppointmentsView", self.model, stretch=[CaseAppointmentsModel.COL_PURPOSE]
+        )
+        self.view.setAccessibleName(f"Appointments of case {case.id}")
+        self.view.doubleClicked.connect(self._activated)
+        self.view.installEventFilter(self)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self.update_actions())
+        self.body = TableWithPlaceholder(self.view)
+        self.body.show_placeholder("Loading appointments…")
+        self.details = AppointmentDetails(zone)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.body)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.progress)
+        layout.addWidget(splitter, 1)
+
+        self.model.loadingChanged.connect(self.progress.setVisible)
+        self.model.loaded.connect(self._after_load)
+        self.model.dataChanged.connect(lambda *_: self.update_actions())
+        self.model.loadFailed.connect(lambda exc: self.sink.report(exc, "loading appointments"))
+        session.appointmentChanged.connect(self._changed)
+        self.update_actions()
+
+    def _button(self, name: str, label: str, handler: Callable[[], object]) -> QPushButton:
+        button = QPushButton(label)
+        button.setObjectName(name)
+        button.setAccessibleName(label.rstrip("…"))
+        button.clicked.connect(handler)
+        self.buttons[name] = button
+        return button
+
+    def _handler(self, action: Action) -> Callable[[], object]:
+        handlers: dict[Action, Callable[[], object]] = {
+            Action.ACCEPT: self.accept,
+            Action.REJECT: self.reject,
+            Action.EDIT: self.edit,
+            Action.RESCHEDULE: self.reschedule,
+            Action.CANCEL: self.cancel,
+            Action.COMPLETE: self.complete,
+        }
+        return handlers[action]
+
+    # --- state --------------------------------------------------------------------------------------
+    def selected(self) -> Appointment | None:
+        index = self.view.currentIndex()
+        value = index.data(ObjectRole) if index.isValid() else None
+        return value if isinstance(value, Appointment) else None
+
+    def select(self, appointment_id: int) -> bool:
+        row = self.model.position_of(appointment_id)
+        if row is None:
+            return False
+        self.view.selectRow(row)
+        self.view.scrollTo(self.model.index(row, 0))
+        return True
+
+    def update_actions(self) -> None:
+        appointment = self.selected()
+        allowed = appointment.allowed_actions(self.user) if appointment else frozenset()
+        for name, _label, action in WRITE_BUTTONS:
+            if name in self.buttons:
+                self.buttons[name].setEnabled(action in allowed)
+        self.buttons["historyButton"].setEnabled(appointment is not None)
+        self.details.show_appointment(appointment, self.user)
+
+    def _after_load(self) -> None:
+        if self.model.rowCount():
+            self.body.show_table()
+            if not self.view.currentIndex().isValid():
+                self.view.selectRow(0)
+        elif self.read_only:
+            self.body.show_placeholder("No appointments in this case.")
+        else:
+            self.body.show_placeholder("No appointments yet — use Request Appointment to propose one.")
+        self.update_actions()
+
+    def _changed(self, appointment: Appointment) -> None:
+        if appointment.case_id != self.case.id:
+            return
+        if not self.model.update_row(appointment):
+            self._refresh_soon(select=appointment.id)
+        self.update_actions()
+
+    @async_slot()
+    async def _refresh_soon(self, select: int | None = None) -> None:
+        async with working(self.sink, doing="loading appointments"):
+            await self.refresh()
+            if select is not None:
+                self.select(select)
+
+    async def refresh(self) -> None:
+        current = self.selected()
+        await self.model.reload()
+        if current is not None:
+            self.select(current.id)
+
+    # --- actions ------------------------------------------------------------------------------------
+    def _open(self, dialog: QDialog) -> None:
+        self._dialog = dialog
+        dialog.finished.connect(lambda _result: self.view.setFocus())
+        dialog.open()
+
+    def request(self) -> None:
+        if self.read_only or not self.case.can_create(self.user):
+            return
+        from apptdesk.views.dialogs.request import RequestDialog
+
+        self._open(RequestDialog(self.session, self.case, self.zone, self))
+
+    def edit(self) -> None:
+        appointment = self.selected()
+        if appointment is None:
+            return
+        from apptdesk.views.dialogs.request import RequestDialog
+
+        self._open(RequestDialog(self.session, self.case, self.zone, self, appointment=appointment))
+
+    def reject(self) -> None:
+        appointment = self.selected()
+        if appointment is None:
+            return
+        from apptdesk.views.dialogs.respond import RespondDialog
+
+        self._open(RespondDialog(self.session, appointment, self.zone, self))
+
+    def reschedule(self) -> None:
+        appointment = self.selected()
+        if appointment is None:
+            return
+        from apptdesk.views.dialogs.reschedule import RescheduleDialog
+
+        self._open(RescheduleDialog(self.session, appointment, self.zone, self))
+
+    def cancel(self) -> None:
+        appointment = self.selected()
+        if appointment is None:
+            return
+        from apptdesk.views.dialogs.cancel import CancelDialog
+
+        self._open(CancelDialog(self.session, appointment, self.zone, self))
+
+    def show_history(self) -> None:
+        appointment = self.selected()
+        if appointment is None:
+            return
+        from apptdesk.views.dialogs.history import HistoryDialog
+
+        self._open(HistoryDialog(self.session, appointment, self.zone, self))
+
+    @async_slot()
+    async def accept(self) -> None:
+        appointment = self.selected()
+        if appointment is not None:
+            await self._act(appointment, self.session.accept(appointment), "accepting the appointment")
+
+    @async_slot()
+    async def complete(self) -> None:
+        appointment = self.selected()
+        if appointment is not None:
+            await self._act(
+                appointment, self.session.complete(appointment), "marking the appointment completed"
+            )
+
+    async def _act(self, appointment: Appointment, call: Awaitable[Appointment], doing: str) -> None:
+        async with working(self.sink, *self.buttons.values(), doing=doing):
+            try:
+                await call
+            except (Conflict, PreconditionFailed) as exc:
+                # Someone else acted first: show the row as it is now, and say so in plain words.
+                await self._reload_row(appointment.id)
+                raise exc
+        self.update_actions()
+
+    async def _reload_row(self, appointment_id: int) -> None:
+        try:
+            await self.session.appointment(appointment_id)
+        except ApiError:
+            await self.refresh()
+
+    def _activated(self, index: QModelIndex) -> None:
+        appointment = index.data(ObjectRole)
+        if not isinstance(appointment, Appointment):
+            return
+        if not self.read_only and Action.ACCEPT in appointment.allowed_actions(self.user):
+            self.reject()  # the respond dialog: accept, or reject with a reason
+        else:
+            self.show_history()
+
+    def eventFilter(self, watched: object, event: object) -> bool:
+        if watched is self.view and is_enter(event):
+            self._activated(self.view.currentIndex())
+            return True
+        return False
+
+
+class CaseView(QWidget):
+    """A case: its header and tabs (Appointments). ``back`` returns to the case list."""
+
+    back = Signal()
+
+    def __init__(
+        self,
+        session: AppSession,
+        sink: ErrorSink,
+        case: Case,
+        user: User,
+        zone: tzinfo,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("caseView")
+        self.case = case
+        back = QPushButton("← Cases")
+        back.setObjectName("backToCasesButton")
+        back.setAccessibleName("Back to the case list")
+        back.clicked.connect(self.back)
+        title = QLabel(f"<h2>{case.id} · {_escape(case.title)}</h2>")
+        title.setTextFormat(Qt.TextFormat.RichText)
+        people = QLabel(
+            f"Requester: <b>{_escape(case.requester.name)}</b> &nbsp;·&nbsp; "
+            f"Provider: <b>{_escape(case.provider.name)}</b>"
+        )
+        header = QHBoxLayout()
+        header.addWidget(back)
+        header.addSpacing(8)
+        header.addWidget(title, 1)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("caseTabs")
+        self.appointments = CaseAppointmentsTab(session, sink, case, user, zone)
+        self.tabs.addTab(self.appointments, "Appointments")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 8, 16, 16)
+        layout.addLayout(header)
+        layout.addWidget(people)
+        layout.addWidget(self.tabs, 1)
+
+    async def refresh(self) -> None:
+        await self.appointments.refresh()
+
+
+def _escape(text: str) -> str:
+    return html.escape(text)

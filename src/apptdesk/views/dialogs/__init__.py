@@ -1,0 +1,1 @@
+"""Dialogs to request, respond, reschedule, cancel, and read an appointment's history."""
