@@ -106,13 +106,7 @@ async def shoot(folder: Path) -> None:
         page = window.my_appointments
         assert page is not None
         await until(lambda: page.model.has_loaded)  # type: ignore[attr-defined]
-        filters = page.findChild(QWidget, "statusFilter")
-        for button in filters.findChildren(QWidget):  # type: ignore[union-attr]
-            if getattr(button, "isCheckable", lambda: False)() and button.accessibleName().lower() in (
-                AppointmentStatus.PENDING.value,
-                AppointmentStatus.ACCEPTED.value,
-            ):
-                button.setChecked(True)  # type: ignore[attr-defined]
+        page.set_statuses({AppointmentStatus.PENDING, AppointmentStatus.ACCEPTED})  # type: ignore[attr-defined]
         await asyncio.sleep(0.6)
         await until(lambda: not page.model.loading)  # type: ignore[attr-defined]
         save(window, folder, "05-my-appointments-filtered")
@@ -134,7 +128,10 @@ def main() -> int:
     keyring.set_keyring(MemoryKeyring())  # never touch the OS keychain from a script
     app = QApplication(sys.argv[:1])
     app.setApplicationName("apptdesk")
-    qasync.run(shoot(folder))
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(shoot(folder))
     return 0
 
 

@@ -114,7 +114,7 @@ class DesktopApp:
         self.config.save(self.config_path)
         self.window.idle.minutes = self.config.idle_lock_minutes
         self.window.statusBar().showMessage(
-            "Settings saved. A new server takes effect at the next start.", 8000
+            "Settings saved. A change of server takes effect the next time apptdesk starts.", 8000
         )
 
     def excepthook(self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:

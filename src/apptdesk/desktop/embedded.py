@@ -32,10 +32,7 @@ class DemoAccount:
 
 
 def demo_accounts() -> list[DemoAccount]:
-    return [
-        DemoAccount(u["email"], u["name"], u["role"], DEMO_PASSWORD)
-        for u in demo_document()["users"]
-    ]
+    return [DemoAccount(u["email"], u["name"], u["role"], DEMO_PASSWORD) for u in demo_document()["users"]]
 
 
 class EmbeddedServer:
@@ -65,7 +62,9 @@ class EmbeddedServer:
             finally:
                 await db.dispose()
 
-        asyncio.run(seed_once())
+        # Our own plain loop: this runs in a worker thread of the Qt app, whose policy would give a Qt loop.
+        with asyncio.Runner(loop_factory=asyncio.SelectorEventLoop) as runner:
+            runner.run(seed_once())
         self._thread = ServerThread(create_app(self.settings)).start()
         log.info("embedded server running", extra={"url": self._thread.url})
         return self._thread.url

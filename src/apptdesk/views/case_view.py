@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from apptdesk.api import ApiError, Appointment, Case, Conflict, PreconditionFailed, User
 from apptdesk.domain import Action
+from apptdesk.models import formatting as fmt
 from apptdesk.models.appointments import CaseAppointmentsModel
 from apptdesk.models.rows import ObjectRole
 from apptdesk.models.session import AppSession
@@ -308,6 +309,9 @@ class CaseView(QWidget):
         back.clicked.connect(self.back)
         title = QLabel(f"<h2>{case.id} · {_escape(case.title)}</h2>")
         title.setTextFormat(Qt.TextFormat.RichText)
+        zone_note = QLabel(f"Times in {fmt.zone_name(zone)}")
+        zone_note.setObjectName("zoneNote")
+        zone_note.setStyleSheet("color: palette(placeholder-text);")
         people = QLabel(
             f"Requester: <b>{_escape(case.requester.name)}</b> &nbsp;·&nbsp; "
             f"Provider: <b>{_escape(case.provider.name)}</b>"
@@ -323,7 +327,10 @@ class CaseView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 16)
         layout.addLayout(header)
-        layout.addWidget(people)
+        details = QHBoxLayout()
+        details.addWidget(people, 1)
+        details.addWidget(zone_note)
+        layout.addLayout(details)
         layout.addWidget(self.tabs, 1)
 
     async def refresh(self) -> None:

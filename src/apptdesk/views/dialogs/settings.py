@@ -89,7 +89,7 @@ class SettingsDialog(QDialog):
         grid.addWidget(self.remote_radio, 1, 0)
         grid.addWidget(self.url_edit, 1, 1)
         grid.setColumnStretch(1, 1)
-        self.restart_note = QLabel("A change of server takes effect when apptdesk connects again.")
+        self.restart_note = QLabel("A change of server takes effect the next time apptdesk starts.")
         self.restart_note.setObjectName("serverNote")
         self.restart_note.setWordWrap(True)
         grid.addWidget(self.restart_note, 2, 0, 1, 2)

@@ -35,4 +35,7 @@ async def _run_async() -> None:
 
 if context.is_offline_mode():
     raise SystemExit("offline migrations are not supported; run apptdesk-server migrate")
-asyncio.run(_run_async())
+# A plain asyncio loop of our own, whatever loop policy the host application installed (qasync's
+# would hand a worker thread a Qt loop).
+with asyncio.Runner(loop_factory=asyncio.SelectorEventLoop) as runner:
+    runner.run(_run_async())
