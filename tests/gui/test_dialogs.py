@@ -59,7 +59,7 @@ def fetch(qtbot: QtBot, session: AppSession, appointment_id: int) -> Appointment
 
 def set_start(field: DateTimeField, moment: datetime) -> None:
     """Type a wall-clock time into the editor, as a user picking it would."""
-    field.edit.setDateTime(DateTimeField.qt_wall(moment.astimezone(field.zone)))
+    field.set_value(moment)
 
 
 def in_days(days: int, hour: int, minute: int = 0) -> datetime:

@@ -205,12 +205,22 @@ class DurationSpin(QSpinBox):
         self.setAccelerated(True)
 
 
+def qt_time_zone(zone: tzinfo) -> QTimeZone:
+    """Qt's form of ``zone``: by IANA name when it has one, else its current fixed offset."""
+    key = getattr(zone, "key", None)
+    if key:
+        named = QTimeZone(key.encode())
+        if named.isValid():
+            return named
+    offset = datetime.now(zone).utcoffset()
+    return QTimeZone(int(offset.total_seconds())) if offset else QTimeZone.utc()
+
+
 class DateTimeField(QWidget):
     """A date and time in ``zone``: the editor shows wall-clock time there, whatever the computer's zone.
 
-    The editor itself (``edit``, objectName ``startEdit``) works in UTC so that the computer's own
-    daylight-saving gaps never shift a value; ``value()`` reads its wall-clock time as ``zone`` time.
-    Set it with ``set_value(aware)`` (or ``edit.setDateTime`` with a UTC QDateTime holding the wall time).
+    The editor (``edit``, objectName ``startEdit``) carries ``zone`` itself, so what it holds is a real
+    instant: a tool that sets it with any QDateTime (in any zone) gets that moment shown in ``zone``.
     """
 
     changed = Signal()
@@ -226,10 +236,11 @@ class DateTimeField(QWidget):
     ) -> None:
         super().__init__(parent)
         self.zone = zone
+        self.qt_zone = qt_time_zone(zone)
         self.edit = QDateTimeEdit(self)
         self.edit.setObjectName(object_name)
         self.edit.setAccessibleName(accessible_name)
-        self.edit.setTimeZone(QTimeZone.utc())
+        self.edit.setTimeZone(self.qt_zone)
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat(self.DISPLAY_FORMAT)
         self.zone_label = QLabel(self)
@@ -245,16 +256,13 @@ class DateTimeField(QWidget):
         self.edit.dateTimeChanged.connect(self._changed)
         self._changed()
 
-    @staticmethod
-    def qt_wall(wall: datetime) -> QDateTime:
-        """The QDateTime the editor holds for a wall-clock time (naive or not: only the fields count)."""
-        return QDateTime(
-            QDate(wall.year, wall.month, wall.day), QTime(wall.hour, wall.minute), QTimeZone.utc()
-        )
+    def qt_wall(self, wall: datetime) -> QDateTime:
+        """The QDateTime for a wall-clock time in ``zone`` (naive or not: only the fields count)."""
+        return QDateTime(QDate(wall.year, wall.month, wall.day), QTime(wall.hour, wall.minute), self.qt_zone)
 
     def wall(self) -> datetime:
         """The wall-clock time shown, naive."""
-        shown = self.edit.dateTime()
+        shown = self.edit.dateTime().toTimeZone(self.qt_zone)
         day, time = shown.date(), shown.time()
         return datetime(day.year(), day.month(), day.day(), time.hour(), time.minute())
 
@@ -263,8 +271,7 @@ class DateTimeField(QWidget):
         return self.wall().replace(tzinfo=self.zone)
 
     def set_value(self, moment: datetime) -> None:
-        local = moment.astimezone(self.zone)
-        self.edit.setDateTime(self.qt_wall(local))
+        self.edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(moment.timestamp()), self.qt_zone))
 
     def exists(self) -> bool:
         """False for a wall time skipped when the clocks go forward in ``zone``."""
