@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from apptdesk import __version__
-from apptdesk.server.limits import BodySizeLimit
+from apptdesk.server.limits import BodySizeLimit, RefuseNul
 from apptdesk.server.problems import PROBLEM_JSON, Problem, install_handlers
 from apptdesk.server.routes import api
 from apptdesk.server.services import lifecycle
@@ -47,6 +47,7 @@ def create_app(
     install_handlers(app)
     app.include_router(api)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RefuseNul)
 
     original_openapi = app.openapi
 

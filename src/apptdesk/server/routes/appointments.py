@@ -19,7 +19,8 @@ from apptdesk.server.services.visibility import is_admin
 
 router = APIRouter(prefix="/appointments", tags=["appointments"])
 
-AppointmentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# The id column is a 32-bit integer on PostgreSQL: a larger id would fail in the driver, not be "not found".
+AppointmentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=200)]
 _ETAG_HEADER = {
     "ETag": {"description": "The appointment's version, for If-Match.", "schema": {"type": "string"}}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -19,14 +19,20 @@ MAX_LIMIT = 500
 def _date_or_datetime(name: str, text: str | None) -> datetime | date | None:
     if text is None or text == "":
         return None
+    value: date
     try:
         if "T" in text.upper() or " " in text.strip():
-            value = datetime.fromisoformat(text.strip().replace("z", "Z"))
-            if value.tzinfo is None:
+            moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+            if moment.tzinfo is None:
                 raise ValueError
-            return value
-        return date.fromisoformat(text.strip())
-    except ValueError:
+            value = moment.astimezone(UTC)  # years 1 and 9999 can overflow
+        else:
+            value = date.fromisoformat(text.strip())
+        # A whole day in the caller's zone must still be a representable UTC time.
+        if not 1 < value.year < 9999:
+            raise ValueError
+        return value
+    except (ValueError, OverflowError):
         raise ProblemError(
             422, f"{name}: must be a date (2026-12-01) or a date and time with offset (2026-12-01T09:00:00Z)."
         ) from None

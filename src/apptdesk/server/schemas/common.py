@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from apptdesk.domain import Role
 
@@ -41,7 +41,8 @@ def _iana_zone(value: Any) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"{value!r} is not a known IANA time zone") from None
-    if value not in _zones() and value != "UTC":
+    # "localtime" is the host's own zone, not a name other machines can resolve; "Factory" means none.
+    if (value not in _zones() and value != "UTC") or value in {"localtime", "Factory", "posixrules"}:
         raise ValueError(f"{value!r} is not a known IANA time zone")
     return value
 
@@ -60,6 +61,14 @@ TimeZoneName = Annotated[str, BeforeValidator(_iana_zone)]
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL; refuse it on every backend alike.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class Person(BaseModel):

@@ -354,7 +354,7 @@ async def pending_counts(session: AsyncSession, case_ids: list[str]) -> dict[str
         .where(and_(Appointment.case_id.in_(case_ids), Appointment.status == AppointmentStatus.PENDING.value))
         .group_by(Appointment.case_id)
     )
-    return {case_id: count for case_id, count in result.tuples()}
+    return {case_id: count for case_id, count in result.all()}
 
 
 __all__ = ["Filters", "Outcome", "change", "create", "history", "page", "transition", "visible"]

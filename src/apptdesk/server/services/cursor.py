@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from apptdesk.server.problems import ProblemError
 
+MAX_ROW_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 _BAD = "The cursor is not valid: pass back next_cursor from the previous page unchanged."
 
 
@@ -22,9 +23,12 @@ def decode(cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         start_text, row_id = json.loads(raw)
         start = datetime.fromisoformat(start_text)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        start.astimezone(UTC)  # a tampered cursor may hold a time that has no UTC equivalent
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise ProblemError(400, _BAD) from None
     if start.tzinfo is None or not isinstance(row_id, int) or isinstance(row_id, bool):
+        raise ProblemError(400, _BAD)
+    if not 0 <= row_id <= MAX_ROW_ID:
         raise ProblemError(400, _BAD)
     return start, row_id
 
@@ -38,6 +42,6 @@ def decode_key(cursor: str) -> str:
         (key,) = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise ProblemError(400, _BAD) from None
-    if not isinstance(key, str):
+    if not isinstance(key, str) or "\x00" in key:
         raise ProblemError(400, _BAD)
     return key

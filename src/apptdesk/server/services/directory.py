@@ -60,8 +60,10 @@ def check_email(email: str, where: str) -> str:
     return email
 
 
-def check_timezone(zone: str, where: str) -> str:
+def check_timezone(zone: object, where: str) -> str:
     try:
+        if not isinstance(zone, str):
+            raise ValueError(zone)
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise DirectoryError(f"{where}: {zone!r} is not an IANA time zone (e.g. Europe/Berlin)") from None
