@@ -183,3 +183,20 @@ def test_history_of_a_rejection_keeps_the_reason(api: Api, database_url: str) ->
         id=appointment["id"],
     )
     assert rows == [(user_id(api, "p1"), "created"), (r1_id, "rejected")]
+
+
+def test_admin_list_reads_are_logged_once_per_request(api: Api, database_url: str) -> None:
+    api.create("r1")
+    admin_id = user_id(api, "admin")
+    for who in ("r1", "p1"):
+        assert api.client(who).get("/appointments").status_code == 200
+    assert access_log(database_url) == []  # participants reading their own lists are not logged
+
+    assert api.client("admin").get("/appointments", params={"status": "pending"}).status_code == 200
+    assert api.client("admin").get("/cases").status_code == 200
+    assert api.client("admin").get("/cases/C-1/appointments").status_code == 200
+    assert access_log(database_url) == [
+        (admin_id, None, f"{API}/appointments?status=pending"),
+        (admin_id, None, f"{API}/cases"),
+        (admin_id, None, f"{API}/cases/C-1/appointments"),
+    ]

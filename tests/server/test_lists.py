@@ -445,3 +445,11 @@ def test_etag_is_the_version_and_location_points_at_the_new_appointment(
     changed = api.patch("r1", again.json(), purpose="New purpose")
     assert changed.status_code == 200, changed.text
     assert changed.headers["etag"] == f'"{changed.json()["version"]}"' == '"3"'
+
+
+def test_free_text_folds_case_beyond_ascii(api: Api) -> None:
+    wanted = api.create("r1", purpose="Befund von Frau MÜLLER, Straße 5")
+    api.create("r1", purpose="Someone else")
+    for query in ("müller", "MÜLLER", "Müller", "STRAßE"):
+        found = api.client("r1").get("/appointments", params={"q": query}).json()["items"]
+        assert [item["id"] for item in found] == [wanted["id"]], query

@@ -66,7 +66,8 @@ def create_app(
 
 
 def _problems_in_openapi(schema: dict[str, Any]) -> dict[str, Any]:
-    """Say what the server really sends: every error, 422 included, is application/problem+json."""
+    """Say what the server really sends: every error, 422 included, is application/problem+json; any
+    request may get 400 (a NUL in the URL) and any request with a body 413 (over the size limit)."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = Problem.model_json_schema()
     components.pop("HTTPValidationError", None)
@@ -74,7 +75,11 @@ def _problems_in_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
-            for code, response in operation.get("responses", {}).items():
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("400", {"description": "Bad Request"})
+            if "requestBody" in operation:
+                responses.setdefault("413", {"description": "Content Too Large"})
+            for code, response in responses.items():
                 if code.isdigit() and int(code) >= 400:
                     response["content"] = problem
     return schema

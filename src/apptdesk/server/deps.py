@@ -59,3 +59,9 @@ CurrentUser = Annotated[User, Depends(current_user)]
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def resource_of(request: Request) -> str:
+    """What was read, for the access log: the path and query of the request."""
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path

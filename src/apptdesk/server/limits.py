@@ -72,7 +72,7 @@ class BodySizeLimit:
 
 
 class RefuseNul:
-    """Refuse a NUL character in the path or query (422): PostgreSQL text cannot hold one."""
+    """Refuse a NUL character in the path or query (400): PostgreSQL text cannot hold one."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -81,7 +81,7 @@ class RefuseNul:
         if scope["type"] == "http":
             query = bytes(scope.get("query_string") or b"").lower()
             if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
-                await _send_problem(send, 422, "The URL must not contain NUL characters (%00).")
+                await _send_problem(send, 400, "The URL must not contain NUL characters (%00).")
                 return
         await self.app(scope, receive, send)
 

@@ -10,6 +10,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 _WRITE_OPTION = "apptdesk_write"
+FOLD = "apptdesk_fold"
+
+
+def _fold(value: object) -> object:
+    # lower(), not casefold(): the same answers as PostgreSQL's ILIKE ("ß" stays "ß").
+    return value.lower() if isinstance(value, str) else value
 
 
 def async_url(url: str) -> str:
@@ -37,6 +43,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # We emit BEGIN ourselves (below), so the driver must not.
         dbapi_connection.isolation_level = None
+        # SQLite's LIKE and lower() fold only ASCII; free-text search needs "Müller" to find "MÜLLER".
+        dbapi_connection.create_function(FOLD, 1, _fold, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, Path, Request, Response
 
 from apptdesk.domain import Action
-from apptdesk.server.deps import CurrentUser, ReadSession, State, WriteSession
+from apptdesk.server.deps import CurrentUser, ReadSession, State, WriteSession, resource_of
 from apptdesk.server.problems import problem_responses
 from apptdesk.server.routes.query import DEFAULT_LIMIT, Cursor, Limit, ListFilters
 from apptdesk.server.schemas.appointments import AppointmentOut, AppointmentPatch, HistoryEntryOut, ReasonIn
@@ -29,13 +29,17 @@ _ETAG_HEADER = {
 
 @router.get("", response_model=Page[AppointmentOut], responses=problem_responses(400, 401, 422))
 async def list_appointments(
+    request: Request,
     user: CurrentUser,
+    state: State,
     session: ReadSession,
     filters: ListFilters,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[AppointmentOut]:
     rows, next_cursor = await appointments.page(session, user, filters, limit=limit, cursor=cursor)
+    if is_admin(user):
+        await record_access(state.db, user, resource_of(request), state.now(), None)
     return Page(items=[appointment_out(a) for a in rows], next_cursor=next_cursor)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from apptdesk.domain import Role
+from apptdesk.domain.zones import is_valid_zone
 
 
 def _rfc3339(value: Any) -> datetime:
@@ -35,25 +35,10 @@ AwareDateTime = Annotated[datetime, BeforeValidator(_rfc3339)]
 
 
 def _iana_zone(value: Any) -> str:
-    if not isinstance(value, str) or not value or len(value) > 64:
-        raise ValueError("must be an IANA time zone name, e.g. Europe/Berlin")
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{value!r} is not a known IANA time zone") from None
-    # "localtime" is the host's own zone, not a name other machines can resolve; "Factory" means none.
-    if (value not in _zones() and value != "UTC") or value in {"localtime", "Factory", "posixrules"}:
-        raise ValueError(f"{value!r} is not a known IANA time zone")
+    if not is_valid_zone(value):
+        raise ValueError(f"{value!r} is not a known IANA time zone name, e.g. Europe/Berlin")
+    assert isinstance(value, str)
     return value
-
-
-_ZONES: set[str] = set()
-
-
-def _zones() -> set[str]:
-    if not _ZONES:
-        _ZONES.update(available_timezones())
-    return _ZONES
 
 
 TimeZoneName = Annotated[str, BeforeValidator(_iana_zone)]

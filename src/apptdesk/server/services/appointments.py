@@ -299,6 +299,27 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _text_filter(query: Select[Appointment], text: str, sqlite: bool) -> Select[Appointment]:
+    """Case ID, case title, participant names or purpose contain ``text``, case-insensitively.
+
+    PostgreSQL's ILIKE lowercases every script; on SQLite both sides go through a Unicode lower()
+    registered on each connection, since SQLite's own LIKE folds ASCII only.
+    """
+    requester, provider = aliased(User), aliased(User)
+    columns = [Case.id, Case.title, requester.name, provider.name, Appointment.purpose]
+    if sqlite:
+        pattern = _like(text.lower())
+        matches = [func.apptdesk_fold(column).like(pattern, escape="\\") for column in columns]
+    else:
+        pattern = _like(text)
+        matches = [column.ilike(pattern, escape="\\") for column in columns]
+    return (
+        query.join(requester, requester.id == Case.requester_id)
+        .join(provider, provider.id == Case.provider_id)
+        .where(or_(*matches))
+    )
+
+
 async def page(
     session: AsyncSession,
     user: User,
@@ -319,21 +340,7 @@ async def page(
     if high is not None:
         query = query.where(Appointment.start_at < high)
     if filters.text:
-        pattern = _like(filters.text.strip())
-        requester, provider = aliased(User), aliased(User)
-        query = (
-            query.join(requester, requester.id == Case.requester_id)
-            .join(provider, provider.id == Case.provider_id)
-            .where(
-                or_(
-                    Case.id.ilike(pattern, escape="\\"),
-                    Case.title.ilike(pattern, escape="\\"),
-                    requester.name.ilike(pattern, escape="\\"),
-                    provider.name.ilike(pattern, escape="\\"),
-                    Appointment.purpose.ilike(pattern, escape="\\"),
-                )
-            )
-        )
+        query = _text_filter(query, filters.text.strip(), session.get_bind().dialect.name == "sqlite")
     if cursor:
         after_start, after_id = cursors.decode(cursor)
         after = tuple_(literal(after_start, UTCDateTime()), literal(after_id, Integer()))

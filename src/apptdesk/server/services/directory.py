@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apptdesk.domain import Role
+from apptdesk.domain.zones import is_valid_zone
 from apptdesk.server.db.tables import Case, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -61,12 +61,9 @@ def check_email(email: str, where: str) -> str:
 
 
 def check_timezone(zone: object, where: str) -> str:
-    try:
-        if not isinstance(zone, str):
-            raise ValueError(zone)
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DirectoryError(f"{where}: {zone!r} is not an IANA time zone (e.g. Europe/Berlin)") from None
+    if not is_valid_zone(zone):
+        raise DirectoryError(f"{where}: {zone!r} is not an IANA time zone (e.g. Europe/Berlin)")
+    assert isinstance(zone, str)
     return zone
 
 
@@ -188,7 +185,7 @@ async def _participant(
     if user is None:
         raise DirectoryError(f"{where}: {key} {email} is not a user (add them under 'users')")
     if user.role != role.value:
-        raise DirectoryError(f"{where}: {key} {email} is a {user.role}, not a {role.value}")
+        raise DirectoryError(f"{where}: {key} {email} is registered as {user.role}, not as {role.value}")
     return user
 
 
