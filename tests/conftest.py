@@ -16,6 +16,19 @@ from tests.support.databases import PG_ENV, PostgresDatabases, SqliteDatabases, 
 PG_SKIP = f"PostgreSQL suite skipped: set {PG_ENV}=postgresql://user@host:port/db to run it"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def scratch_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Nothing a test runs (mail outbox, logs, config, the embedded database) touches the real home."""
+    home = tmp_path_factory.mktemp("home")
+    previous = os.environ.get("APPTDESK_HOME")
+    os.environ["APPTDESK_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("APPTDESK_HOME", None)
+    else:
+        os.environ["APPTDESK_HOME"] = previous
+
+
 @pytest.fixture(scope="session")
 def sqlite_databases(tmp_path_factory: pytest.TempPathFactory) -> SqliteDatabases:
     return SqliteDatabases(tmp_path_factory.mktemp("template"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,6 +14,9 @@ from apptdesk.server.limits import BodySizeLimit, RefuseNul
 from apptdesk.server.problems import PROBLEM_JSON, Problem, install_handlers
 from apptdesk.server.routes import api
 from apptdesk.server.services import lifecycle
+from apptdesk.server.services.hub import PostgresListener
+from apptdesk.server.services.mailer import Mailer, transport_for
+from apptdesk.server.services.notify import CHANNEL
 from apptdesk.server.settings import Settings
 from apptdesk.server.state import Clock, ServerState, system_clock
 
@@ -27,12 +30,13 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(lifecycle.run_forever(state)) if sweeper else None
+        tasks = [asyncio.create_task(work) for work in _background_work(state, sweeper)]
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await state.db.dispose()
@@ -63,6 +67,26 @@ def create_app(
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+def _background_work(state: ServerState, sweeper: bool) -> list[Coroutine[Any, Any, None]]:
+    """What the server does besides answering: the lifecycle sweep, sending mail, hearing other processes."""
+    settings = state.settings
+    work: list[Coroutine[Any, Any, None]] = []
+    if sweeper:
+        work.append(lifecycle.run_forever(state))
+    if settings.mailer:
+        mailer = Mailer(
+            state.db,
+            transport_for(settings.smtp_url, settings.resolved_outbox_dir()),
+            settings.mail_from,
+            state.now,
+            settings.mail_retry_max_seconds,
+        )
+        work.append(mailer.run_forever(state.hub.waiter, settings.mail_poll_seconds))
+    if not state.db.is_sqlite:
+        work.append(PostgresListener(settings.resolved_database_url(), CHANNEL, state.hub).run_forever())
+    return work
 
 
 def _problems_in_openapi(schema: dict[str, Any]) -> dict[str, Any]:

@@ -32,7 +32,19 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(default=4, ge=1)
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+
+    # Email. Without an SMTP URL (the embedded default) mails are written as .eml files instead.
+    smtp_url: str = ""  # smtp://user:password@host:587 (STARTTLS when offered) or smtps://host:465
+    mail_from: str = "apptdesk <no-reply@apptdesk.invalid>"
+    mail_outbox_dir: str = ""  # default: <data dir>/outbox
+    mail_retry_max_seconds: float = Field(default=600, gt=0)
+    mail_poll_seconds: float = Field(default=5, gt=0)
+    mailer: bool = True  # send from this process (several processes may; each mail is claimed once)
+    event_ping_seconds: float = Field(default=15, gt=0)
     log_level: str = "INFO"
+
+    def resolved_outbox_dir(self) -> str:
+        return self.mail_outbox_dir or str(Paths.default().ensure().data / "outbox")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -6,9 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
+
 from apptdesk.server.db.engine import Database
 from apptdesk.server.security.passwords import Passwords
 from apptdesk.server.security.throttle import LoginThrottle
+from apptdesk.server.services.hub import EventHub
+from apptdesk.server.services.notify import ANNOUNCED
 from apptdesk.server.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -24,13 +28,21 @@ class ServerState:
     db: Database
     passwords: Passwords
     throttle: LoginThrottle
+    hub: EventHub
     clock: Clock = system_clock
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock = system_clock) -> ServerState:
+        hub = EventHub()
+
+        def committed(session: Session) -> None:
+            if session.info.pop(ANNOUNCED, False):
+                hub.publish()
+
         return cls(
             settings=settings,
-            db=Database.connect(settings.resolved_database_url()),
+            db=Database.connect(settings.resolved_database_url(), after_commit=committed),
+            hub=hub,
             passwords=passwords_for(settings),
             throttle=LoginThrottle(
                 max_per_account=settings.login_max_failures_per_account,

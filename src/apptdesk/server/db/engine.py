@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 _WRITE_OPTION = "apptdesk_write"
 FOLD = "apptdesk_fold"
@@ -72,13 +74,17 @@ class Database:
     write: async_sessionmaker[AsyncSession]
 
     @classmethod
-    def connect(cls, url: str) -> Database:
+    def connect(cls, url: str, after_commit: Callable[[Session], None] | None = None) -> Database:
+        """``after_commit`` runs after every committed write transaction (to wake whoever waits)."""
         engine = create_engine(url, pool_pre_ping=True)
         writer = engine.execution_options(**{_WRITE_OPTION: True})
+        session_class = type("WriteSession", (Session,), {})  # a class of our own: the hook is ours alone
+        if after_commit is not None:
+            event.listen(session_class, "after_commit", after_commit)
         return cls(
             engine=engine,
             read=async_sessionmaker(engine, expire_on_commit=False),
-            write=async_sessionmaker(writer, expire_on_commit=False),
+            write=async_sessionmaker(writer, expire_on_commit=False, sync_session_class=session_class),
         )
 
     @property

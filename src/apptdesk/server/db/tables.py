@@ -144,3 +144,60 @@ class AuthToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]  # a refresh token is single-use: set when rotated
+
+
+class Notification(Base):
+    """What a person is told about an appointment: the other side acted, or the system did."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_user_id", "user_id", "id"),
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # created, edited, rescheduled, accepted, ...
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    # No clinical free text here: these words may reach a lock screen or a mail server.
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(String(500))
+
+
+class OutboxMail(Base):
+    """An email waiting to be sent. Written with the change; sent (and marked) by the dispatcher."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"))
+    recipient: Mapped[str] = mapped_column(String(320))
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)  # fixed: a resend is recognisable
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(Text)
+    ics_method: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]  # a dispatcher is sending it; others keep off until then
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class UserEvent(Base):
+    """The per-user event log behind the live stream; its id is the SSE event id (replayable)."""
+
+    __tablename__ = "user_events"
+    __table_args__ = (Index("ix_user_events_user_id", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]

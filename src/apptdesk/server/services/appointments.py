@@ -32,6 +32,7 @@ from apptdesk.server.problems import ProblemError
 from apptdesk.server.schemas.appointments import AppointmentCreate, AppointmentPatch
 from apptdesk.server.services import cursor as cursors
 from apptdesk.server.services.audit import record_change
+from apptdesk.server.services.notify import announce
 from apptdesk.server.services.visibility import relation_to_appointment, relation_to_case, visible_cases
 
 NOT_FOUND = "Appointment not found."
@@ -117,6 +118,7 @@ async def create(
     enforce(decide(Action.CREATE, relation_to_case(user, case), AppointmentStatus.PENDING))
     start = _check_start(body.start, now)
     appointment = Appointment(
+        case=case,
         case_id=case.id,
         start_at=start,
         end_at=start + timedelta(minutes=body.duration_minutes),
@@ -143,6 +145,7 @@ async def create(
     record_change(
         session, appointment, actor=user, action="created", from_status=None, changes=changes, at=now
     )
+    await announce(session, appointment, actor=user, action="created", at=now)
     await session.commit()
     return await _reloaded(session, appointment.id)
 
@@ -192,15 +195,19 @@ async def change(
     if action is Action.RESCHEDULE:
         # A new time is a new proposal: the other participant must answer it.
         values.update(status=AppointmentStatus.PENDING.value, proposed_by_id=user.id, reason=None)
+    previous_start = appointment.start_at
     await _apply(session, appointment, values, now)
+    done = "rescheduled" if action is Action.RESCHEDULE else "edited"
     record_change(
+        session, appointment, actor=user, action=done, from_status=status.value, changes=changes, at=now
+    )
+    await announce(
         session,
         appointment,
         actor=user,
-        action="rescheduled" if action is Action.RESCHEDULE else "edited",
-        from_status=status.value,
-        changes=changes,
+        action=done,
         at=now,
+        previous_start=previous_start if "start" in changes else None,
     )
     await session.commit()
     return await _reloaded(session, appointment.id)
@@ -234,6 +241,7 @@ async def transition(
         reason=reason,
         at=now,
     )
+    await announce(session, appointment, actor=user, action=PAST_ACTION[action], at=now)
     await session.commit()
     return await _reloaded(session, appointment.id)
 

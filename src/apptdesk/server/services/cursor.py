@@ -45,3 +45,17 @@ def decode_key(cursor: str) -> str:
     if not isinstance(key, str) or "\x00" in key:
         raise ProblemError(400, _BAD)
     return key
+
+
+def encode_id(row_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([row_id]).encode()).decode().rstrip("=")
+
+
+def decode_id(cursor: str) -> int:
+    try:
+        (row_id,) = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ProblemError(400, _BAD) from None
+    if not isinstance(row_id, int) or isinstance(row_id, bool) or not 0 < row_id < 2**31:
+        raise ProblemError(400, _BAD)
+    return row_id

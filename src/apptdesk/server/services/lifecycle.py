@@ -19,6 +19,7 @@ from apptdesk.domain import AppointmentStatus
 from apptdesk.server.db.engine import Database
 from apptdesk.server.db.tables import Appointment, AuthToken
 from apptdesk.server.services.audit import record_change
+from apptdesk.server.services.notify import announce
 from apptdesk.server.state import ServerState
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,11 @@ async def _move(
             continue  # a person changed it meanwhile; the next sweep looks again
         from_status = appointment.status
         appointment.status = to.value
+        appointment.version += 1
         record_change(
             session, appointment, actor=None, action=action, from_status=from_status, reason=reason, at=now
         )
+        await announce(session, appointment, actor=None, action=action, at=now)
         moved += 1
     return moved
 
