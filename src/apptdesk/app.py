@@ -125,8 +125,8 @@ class DesktopApp:
         )
 
     async def shutdown(self) -> None:
-        if self.session.user is not None and self.session.remember is False:
-            pass  # the refresh token simply lapses; sign-out is explicit
+        # Close the live stream first: the API client and the embedded server go next.
+        await self.window.live.stop_and_wait()
         await self.session.close()
         if self.embedded is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.embedded.stop)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,10 +29,21 @@ def loop(qapp: Any, qtbot: QtBot) -> Iterator[asyncio.AbstractEventLoop]:
     problems: list[dict[str, Any]] = []
     event_loop.set_exception_handler(lambda _loop, context: problems.append(context))
     yield event_loop
-    pending = [task for task in asyncio.all_tasks(event_loop) if not task.done()]
-    for task in pending:
-        task.cancel()
-    qtbot.waitUntil(lambda: all(task.done() for task in pending), timeout=5_000)
+    # Drain: cancel what still runs (each task once: a second cancel while a task unwinds interrupts an
+    # HTTP response's clean-up, encode/httpcore#1115), then let collected async generators close on
+    # this loop while it still runs; their clean-up may start tasks of its own, so look again.
+    cancelled: set[asyncio.Future[Any]] = set()
+    for _ in range(5):
+        gc.collect()
+        pending = {task for task in asyncio.all_tasks(event_loop) if not task.done()}
+        for task in pending - cancelled:
+            task.cancel()
+        cancelled |= pending
+        closing = asyncio.ensure_future(event_loop.shutdown_asyncgens())
+        waiting = {closing, *cancelled}
+        qtbot.waitUntil(lambda waiting=waiting: all(task.done() for task in waiting), timeout=5_000)
+        if not [task for task in asyncio.all_tasks(event_loop) if not task.done()]:
+            break
     # Leave the thread as we found it: no running loop, the loop's worker threads joined.
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)

@@ -41,6 +41,7 @@ def window(
     qtbot.addWidget(main)
     main.show()
     yield main
+    wait_for(qtbot, main.live.stop_and_wait())
     wait_for(qtbot, session.close())
 
 
@@ -51,7 +52,7 @@ def sign_in(qtbot: QtBot, window: MainWindow, who: str, remember: bool = False) 
     qtbot.keyClicks(dialog.findChild(QLineEdit, "passwordEdit"), world.PASSWORD)
     dialog.remember.setChecked(remember)
     qtbot.mouseClick(dialog.findChild(QPushButton, "loginButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.user is not None and window.cases_page.model.has_loaded, timeout=10_000)
+    qtbot.waitUntil(lambda: window.user is not None and window.is_ready, timeout=10_000)
 
 
 def open_case(qtbot: QtBot, window: MainWindow, case_id: str) -> QTableView:

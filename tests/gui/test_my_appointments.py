@@ -13,9 +13,12 @@ from PySide6.QtWidgets import QDateEdit, QLabel, QLineEdit, QPushButton, QTableV
 from pytestqt.qtbot import QtBot
 
 from apptdesk.api import Appointment, ServerUnavailable
+from apptdesk.api.types import parse_notification
 from apptdesk.domain import AppointmentStatus
 from apptdesk.models.appointments import MyAppointmentsModel
+from apptdesk.models.inbox import Inbox
 from apptdesk.models.session import AppSession
+from apptdesk.models.unread import UnreadCounter
 from apptdesk.server.embedded import ServerThread
 from apptdesk.views.my_appointments import NO_APPOINTMENTS, NO_MATCHES, MyAppointmentsPage
 from apptdesk.views.tasks import ErrorSink
@@ -40,11 +43,11 @@ def open_page(qtbot: QtBot, session_for: Any) -> Iterator[Callable[..., tuple[My
     """
     pages: list[MyAppointmentsPage] = []
 
-    def make(who: str, show: bool = True) -> tuple[MyAppointmentsPage, Errors]:
+    def make(who: str, show: bool = True, inbox: Inbox | None = None) -> tuple[MyAppointmentsPage, Errors]:
         session: AppSession = session_for(who)
         sink = ErrorSink()
         errors = Errors(sink)
-        page = MyAppointmentsPage(session, sink, zone=BERLIN)
+        page = MyAppointmentsPage(session, sink, zone=BERLIN, inbox=inbox)
         page._test_sink = sink  # type: ignore[attr-defined]  # keep the sink alive with the page
         page.resize(960, 600)
         wait_for(qtbot, page.refresh())
@@ -104,6 +107,27 @@ def berlin_day(appointment: dict[str, Any]) -> date:
 # --- listing ---------------------------------------------------------------------------------------
 
 
+def test_unread_appointments_are_bold_until_read(qtbot: QtBot, open_page: Any, api: Api) -> None:
+    mine = api.create("r1", start=noon(api, 2))
+    theirs = api.create("p1", start=noon(api, 1))  # Rita is notified of this one
+    inbox = Inbox(UnreadCounter())
+    page, _errors = open_page("r1", inbox=inbox)
+    notifications = api.client("r1").get("/notifications").json()["items"]
+    inbox.load([parse_notification(n) for n in notifications], len(notifications))
+    assert [n["appointment_id"] for n in notifications] == [theirs["id"]]
+
+    def bold(row: int) -> bool:
+        font = page.model.data(page.model.index(row, 0), Qt.ItemDataRole.FontRole)
+        return font is not None and font.bold()
+
+    assert ids(page) == [theirs["id"], mine["id"]]
+    assert bold(0)
+    assert not bold(1)
+    inbox.mark_read([notifications[0]["id"]])
+    assert not bold(0)
+    assert inbox.counter.count == 0
+
+
 def test_lists_the_users_appointments_with_five_columns(open_page: Any, api: Api) -> None:
     mine = api.create("r1", start=noon(api, 2), purpose="Review")
     theirs = api.create("p1", start=noon(api, 1))
@@ -127,10 +151,6 @@ def test_lists_the_users_appointments_with_five_columns(open_page: Any, api: Api
     assert cell(page, 1, M.COL_TYPE) == "Requester"
     when = datetime.fromisoformat(theirs["start"]).astimezone(BERLIN)
     assert cell(page, 0, M.COL_WHEN) == when.strftime("%a %d %b %Y, %H:%M")
-    bold = page.model.data(page.model.index(0, 0), Qt.ItemDataRole.FontRole)
-    assert bold is not None
-    assert bold.bold()  # awaits Rita's answer
-    assert page.model.data(page.model.index(1, 0), Qt.ItemDataRole.FontRole) is None
     assert child(page, QLabel, "myAppointmentsFooter").text() == "2 appointments"
     assert view.isVisible()
     assert not view.verticalHeader().isVisible()
@@ -440,16 +460,23 @@ def test_a_change_updates_its_row_in_place(qtbot: QtBot, open_page: Any, api: Ap
     appointment: Appointment = page.model.row_object(0)
     wait_for(qtbot, session.accept(appointment))
     assert cell(page, 0, M.COL_STATUS) == "Accepted"
-    assert page.model.data(page.model.index(0, 0), Qt.ItemDataRole.FontRole) is None  # no longer awaits her
     assert changed == [(0, 0, 0, 4)]
     assert resets == []
     assert ids(page)[0] == created["id"]
 
-    # A new appointment matches nothing shown: it waits for the next refresh (F5).
+    # A new appointment the filters on screen would list appears at its place: one insert, no reload.
+    inserted: list[tuple[int, int]] = []
+    page.model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
     new = wait_for(qtbot, session.request("C-1", datetime.now(UTC) + timedelta(days=3), 30, "New", None))
-    assert page.model.rowCount() == 2
-    wait_for(qtbot, page.refresh())
     assert ids(page)[-1] == new.id
+    assert inserted == [(2, 2)]
+    assert resets == []
+
+    # One the filters would not list stays out until the filters change.
+    page.set_statuses({AppointmentStatus.ACCEPTED})
+    qtbot.waitUntil(lambda: ids(page) == [created["id"]], timeout=10_000)
+    wait_for(qtbot, session.request("C-1", datetime.now(UTC) + timedelta(days=4), 30, "Other", None))
+    assert ids(page) == [created["id"]]
 
 
 def test_refresh_keeps_the_selection(qtbot: QtBot, open_page: Any, api: Api) -> None:

@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from apptdesk.api import Appointment, Case, Page, Person, User
+from apptdesk.api import Appointment, Case, Notification, Page, Person, User
 from apptdesk.domain import AppointmentStatus, Role
 
 RITA = User(
@@ -104,3 +104,27 @@ def pages_of(items: Sequence[Appointment], size: int) -> Callable[[str | None], 
         return Page(items=chunk, next_cursor=str(offset + size) if more else None)
 
     return fetch
+
+
+def notification(
+    id: int | None = None,
+    *,
+    kind: str = "created",
+    appointment_id: int = 1,
+    case_id: str = "C-1",
+    created_at: datetime | None = None,
+    read: bool = False,
+    title: str | None = None,
+    body: str = "Rita Requester · Mon 01 Jun 2026, 12:00",
+) -> Notification:
+    """A notification about appointment ``appointment_id`` of case C-1, unread, created at BASE."""
+    return Notification(
+        id=next(_ids) if id is None else id,
+        kind=kind,
+        appointment_id=appointment_id,
+        case_id=case_id,
+        created_at=created_at or BASE,
+        read=read,
+        title=title if title is not None else f"Appointment requested · {case_id}",
+        body=body,
+    )

@@ -14,7 +14,8 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Final, TypeVar
@@ -34,12 +35,14 @@ from apptdesk.api.types import (
     Appointment,
     Case,
     HistoryEntry,
+    Notification,
     Page,
     Session,
     User,
     parse_appointment,
     parse_case,
     parse_history,
+    parse_notification,
     parse_page,
     parse_session,
     parse_user,
@@ -300,6 +303,65 @@ class ApiClient:
                 self._end_session()
                 raise error
         return self._json(response)
+
+    @asynccontextmanager
+    async def _open_stream(
+        self, path: str, *, headers: Mapping[str, str], timeouts: httpx.Timeout
+    ) -> AsyncIterator[httpx.Response]:
+        """An authenticated streaming GET, for the live stream (``apptdesk.api.live``).
+
+        Yields the open response once its status is below 400, and closes it on leaving. Failures
+        are raised as in ``_call``: on 401 the tokens are refreshed once (shared with concurrent
+        callers) and the request is repeated; a fresh token refused at once ends the sign-in;
+        ``Unauthorized`` when not signed in or when the sign-in has ended (``on_session_ended`` has
+        then fired); other answers >= 400 as their ``ApiError``; transport failures as
+        ``ServerUnavailable``. Failures while reading the body are the caller's to translate.
+        """
+        token = self._access_token
+        if token is None:
+            raise Unauthorized(None, "Not signed in", "no sign-in", user_message="Please sign in first.")
+        refreshed = False
+        while True:
+            async with self._stream_once(path, headers, timeouts, token) as response:
+                if response.status_code < 400:
+                    yield response
+                    return
+                await response.aread()
+                error = error_from_response(response)
+                if response.status_code != 401:
+                    raise error
+                if refreshed:
+                    # A token fresh from the server refused at once: the sign-in was revoked meanwhile.
+                    self._end_session()
+                    raise error
+            await self._refreshed(stale_token=token)
+            refreshed = True
+            retry_token = self._access_token
+            if retry_token is None:  # signed out meanwhile
+                raise Unauthorized(None, "Not signed in", "signed out", user_message="Please sign in first.")
+            token = retry_token
+
+    @asynccontextmanager
+    async def _stream_once(
+        self, path: str, headers: Mapping[str, str], timeouts: httpx.Timeout, token: str
+    ) -> AsyncIterator[httpx.Response]:
+        all_headers = {**headers, "Authorization": f"Bearer {token}"}
+        started = time.perf_counter()
+        try:
+            request = self._http.build_request("GET", path, headers=all_headers, timeout=timeouts)
+            response = await self._http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            elapsed = (time.perf_counter() - started) * 1000
+            log.warning("GET %s (stream) failed after %.0f ms: %s", path, elapsed, type(exc).__name__)
+            raise error_from_transport(exc) from exc
+        elapsed = (time.perf_counter() - started) * 1000
+        log.info("GET %s (stream) -> %d in %.0f ms", path, response.status_code, elapsed)
+        try:
+            yield response
+        finally:
+            await response.aclose()
+            if response.status_code < 400:
+                log.info("GET %s (stream) closed after %.1f s", path, time.perf_counter() - started)
 
     # --- tokens ---------------------------------------------------------------------------------
 
@@ -603,6 +665,44 @@ class ApiClient:
         """The appointment's audit trail, oldest first."""
         data = await self._call("GET", f"/appointments/{_segment(_id_of(appointment))}/history")
         return parse_history(data)
+
+    # --- notifications --------------------------------------------------------------------------
+
+    async def notifications(
+        self, unread_only: bool = False, cursor: str | None = None, limit: int = 50
+    ) -> Page[Notification]:
+        """One page of the user's own notifications, newest first; ``unread_only`` leaves out read ones."""
+        params: Params = [("limit", str(limit))]
+        if unread_only:
+            params.append(("unread_only", "true"))
+        if cursor:
+            params.append(("cursor", cursor))
+        data = await self._call("GET", "/notifications", params=params)
+        return parse_page(data, parse_notification, "notifications")
+
+    async def unread_count(self) -> int:
+        """How many of the user's notifications are unread."""
+        return _count(await self._call("GET", "/notifications/unread-count"), "unread count")
+
+    async def mark_read(self, notification_id: int) -> Notification:
+        """Mark one notification read (already read: no change) and return it.
+
+        ``NotFound`` when it does not exist or is someone else's. The user's other open windows learn
+        of it through a ``notification.read`` event.
+        """
+        data = await self._call("POST", f"/notifications/{_segment(notification_id)}/read")
+        return parse_notification(data)
+
+    async def mark_all_read(self) -> int:
+        """Mark every notification read; returns how many were unread until now."""
+        return _count(await self._call("POST", "/notifications/read-all"), "read-all")
+
+
+def _count(data: Json, where: str) -> int:
+    value = data.get("count") if isinstance(data, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidResponse(None, "Invalid response", f"{where}: expected {{count: integer}}")
+    return value
 
 
 def _consume(task: asyncio.Task[Session]) -> None:

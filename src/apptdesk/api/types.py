@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from apptdesk.api.errors import InvalidResponse
@@ -19,7 +20,10 @@ from apptdesk.domain import allowed_actions as domain_allowed_actions
 __all__ = [
     "Appointment",
     "Case",
+    "EventType",
     "HistoryEntry",
+    "LiveEvent",
+    "Notification",
     "Page",
     "Person",
     "Session",
@@ -29,6 +33,8 @@ __all__ = [
     "parse_case",
     "parse_history",
     "parse_history_entry",
+    "parse_live_event",
+    "parse_notification",
     "parse_page",
     "parse_person",
     "parse_session",
@@ -157,6 +163,89 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Notification:
+    """An in-app notification of the signed-in user, about one appointment.
+
+    ``kind`` is what happened (created, edited, rescheduled, accepted, rejected, canceled, completed,
+    expired); ``title`` and ``body`` are the server's wording, free of clinical text.
+    """
+
+    id: int
+    kind: str
+    appointment_id: int
+    case_id: str
+    created_at: datetime
+    read: bool
+    title: str
+    body: str
+
+
+class EventType(StrEnum):
+    """The event types the live stream sends today. ``LiveEvent.type`` stays a plain ``str``: a newer
+    server may send others, which a client should ignore. Compare with ``event.type == EventType.X``."""
+
+    APPOINTMENT_CREATED = "appointment.created"
+    APPOINTMENT_UPDATED = "appointment.updated"
+    NOTIFICATION_CREATED = "notification.created"
+    NOTIFICATION_READ = "notification.read"
+
+
+# Fields of an event's data with a known type, checked when the event is parsed.
+_EVENT_INTEGERS = ("appointment_id", "notification_id", "version", "unread_count")
+_EVENT_TEXTS = ("case_id", "action", "status", "kind", "title", "body")
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    """One event of the live stream (``GET /events``).
+
+    ``id`` grows with every event (resume after it with Last-Event-ID), ``type`` is e.g.
+    ``appointment.updated`` (see ``EventType``), ``data`` the event's JSON object, read-only.
+
+    The data of each type today:
+
+    - ``appointment.created`` / ``appointment.updated``: appointment_id, case_id, action, status, version
+    - ``notification.created``: notification_id, appointment_id, case_id, kind, title, body
+    - ``notification.read``: unread_count, and notification_ids (a list) or all (true)
+
+    The accessors below return None when the event does not carry the field; when it does, its type
+    was checked by ``parse_live_event``.
+    """
+
+    id: int
+    type: str
+    data: Mapping[str, Any] = field(hash=False)
+
+    @property
+    def appointment_id(self) -> int | None:
+        return _opt_int(self.data, "appointment_id")
+
+    @property
+    def case_id(self) -> str | None:
+        value = self.data.get("case_id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def notification_id(self) -> int | None:
+        return _opt_int(self.data, "notification_id")
+
+    @property
+    def version(self) -> int | None:
+        """The appointment's version after the change (``appointment.*``)."""
+        return _opt_int(self.data, "version")
+
+    @property
+    def unread_count(self) -> int | None:
+        """The user's unread notifications after they were marked read (``notification.read``)."""
+        return _opt_int(self.data, "unread_count")
+
+
+def _opt_int(data: Mapping[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     """One page of a list: pass ``next_cursor`` back as ``cursor`` for the next; None on the last."""
 
@@ -213,6 +302,12 @@ class _Fields:
         value = self._get(key)
         if not isinstance(value, str):
             raise _invalid(f"{self.where}.{key}", f"expected text, got {_kind(value)}")
+        return value
+
+    def boolean(self, key: str) -> bool:
+        value = self._get(key)
+        if not isinstance(value, bool):
+            raise _invalid(f"{self.where}.{key}", f"expected true or false, got {_kind(value)}")
         return value
 
     def opt_text(self, key: str) -> str | None:
@@ -349,6 +444,36 @@ def parse_page(data: object, parse_item: Callable[[object, str], T], where: str 
         items=tuple(parse_item(item, f"{where}.items[{i}]") for i, item in enumerate(items)),
         next_cursor=f.opt_text("next_cursor"),
     )
+
+
+def parse_notification(data: object, where: str = "notification") -> Notification:
+    f = _Fields(data, where)
+    return Notification(
+        id=f.integer("id"),
+        kind=f.text("kind"),
+        appointment_id=f.integer("appointment_id"),
+        case_id=f.text("case_id"),
+        created_at=f.moment("created_at"),
+        read=f.boolean("read"),
+        title=f.text("title"),
+        body=f.text("body"),
+    )
+
+
+def parse_live_event(event_id: int, event_type: str, data: object, where: str = "event") -> LiveEvent:
+    """An event from its SSE fields: ``data`` is the decoded JSON, which must be an object.
+
+    The fields named in ``LiveEvent``'s docstring must have their type when present (null counts as
+    absent); anything else in the data passes through unchecked.
+    """
+    f = _Fields(data, where)
+    for key in _EVENT_INTEGERS:
+        if f.data.get(key) is not None:
+            f.integer(key)
+    for key in _EVENT_TEXTS:
+        if f.data.get(key) is not None:
+            f.text(key)
+    return LiveEvent(id=event_id, type=event_type, data=MappingProxyType(dict(f.data)))
 
 
 def parse_session(data: object, where: str = "sign-in") -> Session:

@@ -52,5 +52,10 @@ class MyAppointmentsModel(PagedRowsModel[Appointment]):
         self.user = user
 
 
+def by_start(appointment: Appointment) -> tuple[object, int]:
+    """The server's order of appointments: by start, then id."""
+    return (appointment.start, appointment.id)
+
+
 def _reason_tip(appointment: Appointment) -> str:
     return f"Reason: {appointment.reason}" if appointment.reason else ""

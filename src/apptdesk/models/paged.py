@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Signal
 
 from apptdesk.api import Page
@@ -38,6 +39,10 @@ class PagedRowsModel(RowsModel[T], Generic[T]):
         self._generation = 0
         self._task: asyncio.Task[None] | None = None
         self.has_loaded = False  # False until the first page arrived: the view shows "Loading…", not "empty"
+
+    def _may_insert_at(self, position: int) -> bool:
+        # At the very end, only when the whole list is loaded: otherwise the row belongs to a later page.
+        return position < len(self._rows) or self._cursor is None
 
     def set_source(self, fetch: Fetch[T]) -> None:
         self._fetch = fetch
@@ -75,7 +80,8 @@ class PagedRowsModel(RowsModel[T], Generic[T]):
             try:
                 await work
             except Exception as exc:  # shown by the view; never an unhandled task error
-                self.loadFailed.emit(exc)
+                if shiboken6.isValid(self):  # the page may have been closed while it loaded
+                    self.loadFailed.emit(exc)
 
         self._task = asyncio.ensure_future(run())
 
@@ -91,9 +97,9 @@ class PagedRowsModel(RowsModel[T], Generic[T]):
         try:
             page = await self._fetch(cursor)
         finally:
-            if generation == self._generation:
+            if shiboken6.isValid(self) and generation == self._generation:
                 self._set_loading(False)
-        if generation != self._generation:
+        if not shiboken6.isValid(self) or generation != self._generation:
             return  # a newer reload started meanwhile
         if cursor is None:
             self.set_rows(page.items)

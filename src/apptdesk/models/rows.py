@@ -7,6 +7,7 @@ proxy), so views and tests never parse display text back.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -111,6 +112,25 @@ class RowsModel(QAbstractTableModel, Generic[T]):
             return False
         self._rows[position] = row
         self.dataChanged.emit(self.index(position, 0), self.index(position, len(self._columns) - 1))
+        return True
+
+    def insert_sorted(self, row: T, sort_key: Callable[[T], Any]) -> bool:
+        """Show a new row at its place in the order (one ranged insert); update it if already shown.
+
+        False when its place lies beyond the rows loaded so far (a later page will bring it).
+        """
+        if self.update_row(row):
+            return True
+        position = bisect.bisect_right([sort_key(r) for r in self._rows], sort_key(row))
+        if not self._may_insert_at(position):
+            return False
+        self.beginInsertRows(QModelIndex(), position, position)
+        self._rows.insert(position, row)
+        self._reindex()
+        self.endInsertRows()
+        return True
+
+    def _may_insert_at(self, position: int) -> bool:
         return True
 
     def set_bold_rule(self, rule: Callable[[T], bool]) -> None:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QObject, Signal
 
-from apptdesk.api import UNSET, ApiClient, Appointment, Case, HistoryEntry, Page, Session, User
+from apptdesk.api import UNSET, ApiClient, Appointment, Case, HistoryEntry, Notification, Page, Session, User
 from apptdesk.api.errors import Unauthorized
 from apptdesk.desktop.credentials import NO_KEYRING_NOTE, CredentialStore
 from apptdesk.domain import AppointmentStatus
@@ -174,6 +174,19 @@ class AppSession(QObject):
 
     async def history(self, appointment: Appointment) -> list[HistoryEntry]:
         return await self._client().history(appointment)
+
+    async def inbox(self) -> tuple[list[Notification], int]:
+        """The latest notifications (up to 200) and how many are unread."""
+        api = self._client()
+        page = await api.notifications(limit=200)
+        return list(page.items), await api.unread_count()
+
+    async def mark_read(self, notification_ids: Iterable[int]) -> None:
+        for notification_id in notification_ids:
+            await self._client().mark_read(notification_id)
+
+    async def mark_all_read(self) -> int:
+        return await self._client().mark_all_read()
 
     # --- changing ----------------------------------------------------------------------------------
     def _changed(self, appointment: Appointment) -> Appointment:

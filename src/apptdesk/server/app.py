@@ -30,6 +30,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.loop = asyncio.get_running_loop()
         tasks = [asyncio.create_task(work) for work in _background_work(state, sweeper)]
         try:
             yield

@@ -80,15 +80,18 @@ def _run(settings: Settings, url: str, host: str | None, port: int | None) -> in
     import uvicorn
 
     from apptdesk.server.app import create_app
+    from apptdesk.server.embedded import StreamAwareServer
 
     migrate.upgrade(url)
     settings = settings.model_copy(update={"database_url": url})
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings),
         host=host or settings.host,
         port=settings.port if port is None else port,
         log_config=logs.uvicorn_log_config(settings.log_level),
+        timeout_graceful_shutdown=10,
     )
+    StreamAwareServer(config).run()
     return 0
 
 

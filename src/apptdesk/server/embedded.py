@@ -9,9 +9,20 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
+
+
+class StreamAwareServer(uvicorn.Server):
+    """uvicorn, ending the app's live streams as soon as a shutdown begins (they never end otherwise)."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        state = getattr(getattr(self.config.app, "state", None), "apptdesk", None)
+        if state is not None:
+            state.stop_streams()
+        super().handle_exit(sig, frame)
 
 
 class ServerThread:
@@ -20,6 +31,7 @@ class ServerThread:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
+        self._app = app
         config = uvicorn.Config(
             app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3
         )
@@ -49,6 +61,9 @@ class ServerThread:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
+        state = getattr(self._app.state, "apptdesk", None)
+        if state is not None:
+            state.stop_streams()  # open event streams would otherwise hold the shutdown up
         self._server.should_exit = True
         self._thread.join(timeout)
         self._socket.close()

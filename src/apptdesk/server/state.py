@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ class ServerState:
     throttle: LoginThrottle
     hub: EventHub
     clock: Clock = system_clock
+    loop: asyncio.AbstractEventLoop | None = None  # the loop serving requests, once started
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock = system_clock) -> ServerState:
@@ -51,6 +53,11 @@ class ServerState:
             ),
             clock=clock,
         )
+
+    def stop_streams(self) -> None:
+        """From any thread: end the live streams, so a shutdown does not wait out their pings."""
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.hub.close)
 
     def now(self) -> datetime:
         return self.clock().astimezone(UTC)

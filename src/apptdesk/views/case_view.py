@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 from apptdesk.api import ApiError, Appointment, Case, Conflict, PreconditionFailed, User
 from apptdesk.domain import Action
 from apptdesk.models import formatting as fmt
-from apptdesk.models.appointments import CaseAppointmentsModel
+from apptdesk.models.appointments import CaseAppointmentsModel, by_start
+from apptdesk.models.inbox import Inbox
 from apptdesk.models.rows import ObjectRole
 from apptdesk.models.session import AppSession
 from apptdesk.views.appointment_details import AppointmentDetails
@@ -55,6 +56,7 @@ class CaseAppointmentsTab(QWidget):
         user: User,
         zone: tzinfo,
         parent: QWidget | None = None,
+        inbox: Inbox | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("caseAppointmentsTab")
@@ -62,7 +64,11 @@ class CaseAppointmentsTab(QWidget):
         self.read_only = user.is_admin
         self.model = CaseAppointmentsModel(user, zone, self)
         self.model.set_source(lambda cursor: session.case_appointments(case.id, cursor))
-        self.model.set_bold_rule(lambda a: a.is_awaiting(user))
+        self.inbox = inbox
+        if inbox is not None:
+            # Unread appointments stand out; reading them (selecting the row) marks them read.
+            self.model.set_bold_rule(lambda a: inbox.is_unread(a.id))
+            inbox.changed.connect(lambda: self.model.set_bold_rule(lambda a: inbox.is_unread(a.id)))
         self.buttons: dict[str, QPushButton] = {}
         self._dialog: QDialog | None = None
 
@@ -92,7 +98,7 @@ class CaseAppointmentsTab(QWidget):
         self.view.setAccessibleName(f"Appointments of case {case.id}")
         self.view.doubleClicked.connect(self._activated)
         self.view.installEventFilter(self)
-        self.view.selectionModel().currentRowChanged.connect(lambda *_: self.update_actions())
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._selection_changed())
         self.body = TableWithPlaceholder(self.view)
         self.body.show_placeholder("Loading appointments…")
         self.details = AppointmentDetails(zone)
@@ -170,16 +176,23 @@ class CaseAppointmentsTab(QWidget):
     def _changed(self, appointment: Appointment) -> None:
         if appointment.case_id != self.case.id:
             return
-        if not self.model.update_row(appointment):
-            self._refresh_soon(select=appointment.id)
+        if self.model.insert_sorted(appointment, by_start) and self.model.rowCount() == 1:
+            self._after_load()  # the first row: the table replaces the "no appointments" note
         self.update_actions()
 
-    @async_slot()
-    async def _refresh_soon(self, select: int | None = None) -> None:
-        async with working(self.sink, doing="loading appointments"):
-            await self.refresh()
-            if select is not None:
-                self.select(select)
+    def _selection_changed(self) -> None:
+        self.update_actions()
+        appointment = self.selected()
+        if appointment is not None and self.inbox is not None and self.inbox.is_unread(appointment.id):
+            self._mark_read(appointment.id)
+
+    @async_slot(int)
+    async def _mark_read(self, appointment_id: int) -> None:
+        assert self.inbox is not None
+        ids = self.inbox.unread_for(appointment_id)
+        self.inbox.mark_read(ids)
+        async with working(self.sink, doing="marking notifications read"):
+            await self.session.mark_read(ids)
 
     async def refresh(self) -> None:
         current = self.selected()
@@ -299,6 +312,7 @@ class CaseView(QWidget):
         user: User,
         zone: tzinfo,
         parent: QWidget | None = None,
+        inbox: Inbox | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("caseView")
@@ -322,7 +336,7 @@ class CaseView(QWidget):
         header.addWidget(title, 1)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("caseTabs")
-        self.appointments = CaseAppointmentsTab(session, sink, case, user, zone)
+        self.appointments = CaseAppointmentsTab(session, sink, case, user, zone, inbox=inbox)
         self.tabs.addTab(self.appointments, "Appointments")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 16)

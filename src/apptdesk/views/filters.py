@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 
 from PySide6.QtCore import QDate, QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from apptdesk.api import Appointment
 from apptdesk.domain import AppointmentStatus
 
 
@@ -32,6 +33,22 @@ class AppointmentFilters:
     @property
     def is_empty(self) -> bool:
         return self == AppointmentFilters()
+
+    def matches(self, appointment: Appointment, zone: tzinfo) -> bool:
+        """Whether the server would list ``appointment`` under these filters (the text test is a close
+        approximation: it cannot see the case title, so a miss only means the next refresh shows it)."""
+        if self.statuses and appointment.status not in self.statuses:
+            return False
+        if self.case_id and appointment.case_id != self.case_id:
+            return False
+        day = appointment.start.astimezone(zone).date()
+        if (self.date_from and day < self.date_from) or (self.date_to and day > self.date_to):
+            return False
+        if self.text:
+            needle = self.text.lower()
+            fields = (appointment.case_id, appointment.requester.name, appointment.provider.name)
+            return any(needle in field.lower() for field in (*fields, appointment.purpose or ""))
+        return True
 
 
 class DateFilter(QDateEdit):

@@ -16,8 +16,11 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from apptdesk.api import ApiError, NotFound, ServerUnavailable, Unauthorized, User
+from apptdesk.api.live import LiveState, LiveStatus
 from apptdesk.desktop.embedded import DemoAccount
 from apptdesk.models import formatting as fmt
+from apptdesk.models.inbox import Inbox
+from apptdesk.models.live import LiveUpdates
 from apptdesk.models.session import AppSession
 from apptdesk.models.unread import UnreadCounter
 from apptdesk.views.banner import Banner, Tone
@@ -36,6 +39,7 @@ READ_ONLY_TEXT = "Read-only oversight: you can see every case and appointment, b
 
 class MainWindow(QMainWindow):
     settingsRequested = Signal()
+    ready = Signal()  # signed in and the first data is on screen (or its failure is)
     serverChanged = Signal(str)
     closing = Signal()
 
@@ -56,6 +60,8 @@ class MainWindow(QMainWindow):
         self.resize(1200, 760)
         self.session = session
         self.unread = unread or UnreadCounter(self)
+        self.inbox = Inbox(self.unread, zone, self)
+        self.live = LiveUpdates(session, self.inbox, self)
         self.zone = zone or fmt.local_zone()
         self.local = local
         self.demo_accounts = list(demo_accounts)
@@ -65,6 +71,7 @@ class MainWindow(QMainWindow):
         self.case_view: CaseView | None = None
         self.my_appointments: QWidget | None = None
         self._last_loaded: datetime | None = None
+        self.is_ready = False
 
         self.top_bar = TopBar(self.unread)
         self.top_bar.settingsClicked.connect(self.settingsRequested)
@@ -104,6 +111,11 @@ class MainWindow(QMainWindow):
         self.connection_label = QLabel()
         self.statusBar().addPermanentWidget(self.connection_label)
 
+        self.live_label = QLabel()
+        self.live_label.setObjectName("liveStatus")
+        self.statusBar().addPermanentWidget(self.live_label)
+        self.live.stateChanged.connect(self._show_live_state)
+        self.live.resyncNeeded.connect(self._resync)
         self.sink.raised.connect(self._show_error)
         session.sessionEnded.connect(self._session_ended)
         session.noteChanged.connect(self._show_note)
@@ -168,7 +180,20 @@ class MainWindow(QMainWindow):
         self.idle.arm()
         if not same_person or self.stack.currentWidget() in (self.signed_out_page, self.starting_page):
             self.show_page(Page.CASES)
-        await self._refresh_current()
+        self.live.start()
+        self.is_ready = False
+        async with working(self.sink, doing="loading"):
+            await self._refresh_current()
+            await self.load_inbox()
+        self.is_ready = True
+        self.ready.emit()
+
+    async def load_inbox(self) -> None:
+        if self.user is None or self.user.is_admin:
+            self.inbox.clear()  # administrators get no notifications
+            return
+        notifications, unread = await self.session.inbox()
+        self.inbox.load(notifications, unread)
 
     def _reset_pages(self) -> None:
         self.cases_page.clear()
@@ -184,6 +209,7 @@ class MainWindow(QMainWindow):
         self.top_bar.settings_button.setEnabled(True)
 
     def _session_ended(self) -> None:
+        self.live.stop()
         self.ask_sign_in("Your sign-in has ended. Sign in again to continue where you were.")
 
     @async_slot()
@@ -195,6 +221,8 @@ class MainWindow(QMainWindow):
         self._clear_after_sign_out()
 
     def _clear_after_sign_out(self) -> None:
+        self.live.stop()
+        self.inbox.clear()
         self.user = None
         self._reset_pages()
         self.top_bar.set_user(None)
@@ -219,7 +247,7 @@ class MainWindow(QMainWindow):
         if created:
             from apptdesk.views.my_appointments import MyAppointmentsPage
 
-            page_widget = MyAppointmentsPage(self.session, self.sink, self.zone)
+            page_widget = MyAppointmentsPage(self.session, self.sink, self.zone, inbox=self.inbox)
             page_widget.openCase.connect(self.open_case)
             self.my_appointments = page_widget
             self.stack.addWidget(page_widget)
@@ -235,7 +263,7 @@ class MainWindow(QMainWindow):
             return
         async with working(self.sink, doing=f"opening case {case_id}"):
             case = await self.session.case(case_id)
-            view = CaseView(self.session, self.sink, case, user, self.zone)
+            view = CaseView(self.session, self.sink, case, user, self.zone, inbox=self.inbox)
             view.back.connect(lambda: self.show_page(Page.CASES))
             if self.case_view is not None:
                 self.stack.removeWidget(self.case_view)
@@ -297,6 +325,39 @@ class MainWindow(QMainWindow):
         else:
             self.error_banner.show_message(message, Tone.ERROR)
 
+    def _show_live_state(self, status: LiveStatus) -> None:
+        if status.state is LiveState.CONNECTED:
+            self.live_label.setText("Live")
+            self.live_label.setToolTip("Changes by others appear here as they happen.")
+        elif status.state is LiveState.RECONNECTING:
+            self.live_label.setText("Live updates paused — reconnecting…")
+            self.live_label.setToolTip(status.error.user_message if status.error else "")
+        else:
+            self.live_label.setText("")
+
+    @async_slot()
+    async def _resync(self) -> None:
+        """The stream restarted without knowing what it missed: reload what is on screen, once."""
+        async with working(self.sink, doing="catching up"):
+            await self._refresh_current()
+            await self.load_inbox()
+
+    @async_slot()
+    async def mark_all_read(self) -> None:
+        async with working(self.sink, doing="marking notifications read"):
+            await self.session.mark_all_read()
+            self.inbox.mark_all_read()
+
+    @async_slot(int, str)
+    async def open_notification(self, appointment_id: int, case_id: str) -> None:
+        """A notification was opened (panel or tray): mark its appointment's notices read, show it."""
+        ids = self.inbox.unread_for(appointment_id)
+        if ids:
+            self.inbox.mark_read(ids)
+            async with working(self.sink, doing="marking notifications read"):
+                await self.session.mark_read(ids)
+        await self.open_case(case_id, appointment_id)
+
     def _show_note(self, note: str) -> None:
         if note:
             self.note_banner.show_message(note, Tone.INFO)
@@ -323,6 +384,7 @@ class MainWindow(QMainWindow):
         return self.stack.currentWidget() is self.lock_page
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.live.stop()
         self.closing.emit()
         super().closeEvent(event)
 

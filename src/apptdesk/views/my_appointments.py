@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
 from apptdesk.api import ApiError, Appointment, Page
 from apptdesk.domain import AppointmentStatus
 from apptdesk.models import formatting as fmt
-from apptdesk.models.appointments import MyAppointmentsModel
+from apptdesk.models.appointments import MyAppointmentsModel, by_start
+from apptdesk.models.inbox import Inbox
 from apptdesk.models.paged import Fetch
 from apptdesk.models.rows import ObjectRole
 from apptdesk.models.session import AppSession
@@ -56,7 +57,12 @@ class MyAppointmentsPage(QWidget):
     openCase = Signal(str, int)  # case_id, appointment_id: double-click or Enter on a row
 
     def __init__(
-        self, session: AppSession, sink: ErrorSink, zone: tzinfo | None = None, parent: QWidget | None = None
+        self,
+        session: AppSession,
+        sink: ErrorSink,
+        zone: tzinfo | None = None,
+        parent: QWidget | None = None,
+        inbox: Inbox | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("myAppointmentsPage")
@@ -65,8 +71,10 @@ class MyAppointmentsPage(QWidget):
         self._user = session.require_user()
         self._zone = zone or fmt.local_zone()
         self.model = MyAppointmentsModel(self._user, self._zone, self)
-        user = self._user
-        self.model.set_bold_rule(lambda appointment: appointment.is_awaiting(user))
+        if inbox is not None:
+            # Unread appointments stand out (bold) until their notifications are read.
+            self.model.set_bold_rule(lambda appointment: inbox.is_unread(appointment.id))
+            inbox.changed.connect(lambda: self.model.set_bold_rule(lambda a: inbox.is_unread(a.id)))
         self._refreshes = 0  # only the newest refresh reports a failure; an older one was superseded
         self._started = False
         self._failed = False  # the newest refresh failed
@@ -412,9 +420,11 @@ class MyAppointmentsPage(QWidget):
             self.openCase.emit(appointment.case_id, appointment.id)
 
     def _appointment_changed(self, appointment: object) -> None:
-        # In place only: a new appointment (or one that now matches) appears with the next refresh.
-        if isinstance(appointment, Appointment):
-            self.model.update_row(appointment)
+        # In place; a new one appears at its place when the filters on screen would list it.
+        if not isinstance(appointment, Appointment) or self.model.update_row(appointment):
+            return
+        if self.model.has_loaded and self._shown.matches(appointment, self._zone):
+            self.model.insert_sorted(appointment, by_start)
 
     def _page_failed(self, exc: object) -> None:
         # A later page (scrolling) failed: the rows so far stay; scrolling again retries.

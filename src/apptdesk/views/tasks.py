@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
 import qasync
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
@@ -84,7 +85,10 @@ async def working(sink: ErrorSink, *widgets: QWidget | None, doing: str = "") ->
         try:
             yield
         except Exception as exc:
-            sink.report(exc, doing)
+            if shiboken6.isValid(sink):
+                sink.report(exc, doing)
+            else:  # the window closed while this ran: nobody is left to tell
+                log.info("%s failed after its window closed: %r", doing or "work", exc)
 
 
 def set_accessible(widget: QWidget, name: str, description: str = "") -> Any:

@@ -26,6 +26,8 @@ from apptdesk.server.state import ServerState
 
 router = APIRouter(tags=["events"])
 BATCH = 200
+# Event ids are 32-bit on PostgreSQL: a larger one was never sent, and would break the query mid-stream.
+MAX_EVENT_ID = 2**31 - 1
 
 
 @router.get(
@@ -40,8 +42,8 @@ async def events(
     request: Request,
     user: CurrentUser,
     state: State,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-    after: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="Same as Last-Event-ID.")] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_EVENT_ID, description="Same as Last-Event-ID.")] = None,
 ) -> StreamingResponse:
     start = _start(last_event_id, after)
     if start is None:
@@ -57,23 +59,28 @@ async def events(
 
 
 def _start(header: str | None, query: int | None) -> int | None:
-    if header is not None and header.strip():
-        if not header.strip().isdigit():
+    value = (header or "").strip()
+    if value:
+        # ASCII digits only (isdigit() alone takes "²", which int() refuses), and in the id range.
+        digits = value.isascii() and value.isdigit() and len(value) <= len(str(MAX_EVENT_ID))
+        if not digits or int(value) > MAX_EVENT_ID:
             raise ProblemError(400, "Last-Event-ID must be the id of an event this stream sent.")
-        return int(header.strip())
+        return int(value)
     return query
 
 
 async def _stream(
     request: Request, state: ServerState, user: User, token: str, last: int
 ) -> AsyncIterator[str]:
-    yield "retry: 2000\n\n"
+    # Where this stream starts: a client that drops before the first event still resumes from here.
+    yield f"retry: 2000\nid: {last}\n\n"
     ping = state.settings.event_ping_seconds
-    while True:
+    while not state.hub.closed:
         waiter = state.hub.waiter()  # before reading: a commit from here on wakes us
         async with state.db.read() as session:
             if await auth.user_for_access_token(session, token, state.now()) is None:
-                return  # expired or signed out: the client reconnects with a fresh token
+                yield ": the access token expired or was revoked; reconnect with a fresh one\n\n"
+                return
             rows = list(
                 await session.scalars(
                     select(UserEvent)

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 class EventHub:
     def __init__(self) -> None:
         self._event = asyncio.Event()
+        self.closed = False  # the server is stopping: streams end so shutdown need not wait for them
 
     def waiter(self) -> asyncio.Event:
         """Take this before reading the event log: a commit after that sets it, so none is missed."""
@@ -28,6 +29,10 @@ class EventHub:
     def publish(self) -> None:
         event, self._event = self._event, asyncio.Event()
         event.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self.publish()
 
 
 class PostgresListener:

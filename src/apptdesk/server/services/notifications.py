@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apptdesk.server.db.tables import Notification, User, UserEvent
 from apptdesk.server.problems import ProblemError
 from apptdesk.server.services import cursor as cursors
-from apptdesk.server.services.notify import mark_announced
+from apptdesk.server.services.notify import mark_announced, serialize_events
 
 
 async def page(
@@ -64,6 +64,7 @@ async def _tell_other_windows(
     session: AsyncSession, user: User, now: datetime, ids: list[int] | None
 ) -> None:
     # The person's other open windows drop the same badges.
+    await serialize_events(session)
     await session.flush()
     data: dict[str, object] = {"unread_count": await unread_count(session, user)}
     data["notification_ids" if ids is not None else "all"] = ids if ids is not None else True

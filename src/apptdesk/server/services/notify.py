@@ -26,6 +26,14 @@ _EVENT_LOCK = 7_401_300  # PostgreSQL advisory lock: event ids are handed out in
 _CANCELING = {"rejected", "canceled", "expired"}
 
 
+async def serialize_events(session: AsyncSession) -> None:
+    """Call before adding event-log rows. On PostgreSQL, serial ids are taken at insert but become
+    visible at commit; without this, a stream that has seen id 11 could miss id 10 committing a moment
+    later. The lock makes the two orders agree (SQLite's BEGIN IMMEDIATE already serializes writers)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVENT_LOCK})
+
+
 def _recipients(appointment: Appointment, actor: User | None) -> list[User]:
     people = [appointment.case.requester, appointment.case.provider]
     return people if actor is None else [person for person in people if person.id != actor.id]
@@ -40,10 +48,7 @@ async def announce(
     at: datetime,
     previous_start: datetime | None = None,
 ) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        # Serial ids are taken at insert but become visible at commit; without this, a stream that
-        # has seen id 11 could miss id 10 committing a moment later. The lock makes the two orders agree.
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVENT_LOCK})
+    await serialize_events(session)
     participants = [appointment.case.requester, appointment.case.provider]
     for recipient in _recipients(appointment, actor):
         words = describe(
