@@ -14,6 +14,7 @@ from apptdesk.server.deps import CurrentUser, State, WriteSession, _bearer, clie
 from apptdesk.server.problems import ProblemError, problem_responses
 from apptdesk.server.schemas.auth import LoginIn, RefreshIn, TokenOut
 from apptdesk.server.services import auth
+from apptdesk.server.services.notify import mark_announced
 from apptdesk.server.services.present import user_out
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -81,5 +82,6 @@ async def logout(request: Request, user: CurrentUser, state: State, session: Wri
     auth_session = await auth.session_for_access_token(session, credentials.credentials)
     if auth_session is not None and auth_session.user_id == user.id:
         await auth.revoke(session, auth_session.id, state.now())
+        await mark_announced(session)  # open live streams of this sign-in look again, and end
         await session.commit()
     return Response(status_code=204)

@@ -45,10 +45,12 @@ async def events(
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     after: Annotated[int | None, Query(ge=0, le=MAX_EVENT_ID, description="Same as Last-Event-ID.")] = None,
 ) -> StreamingResponse:
+    async with state.db.read() as session:
+        newest = int(await session.scalar(select(func.max(UserEvent.id))) or 0)
+    # No position: from now. A position beyond the newest event (kept across a restore, say) is one
+    # this server never sent: start from now too, rather than stay silent until ids pass it.
     start = _start(last_event_id, after)
-    if start is None:
-        async with state.db.read() as session:
-            start = int(await session.scalar(select(func.max(UserEvent.id))) or 0)
+    start = newest if start is None else min(start, newest)
     credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
     assert credentials is not None  # CurrentUser required it
     return StreamingResponse(

@@ -29,8 +29,7 @@ from apptdesk.server.db.tables import OutboxMail
 
 log = logging.getLogger(__name__)
 
-CLAIM = timedelta(minutes=2)
-BATCH = 20
+CLAIM = timedelta(minutes=2)  # far above one send's timeout: a claim never lapses while its mail is sent
 
 
 class Transport(Protocol):
@@ -125,18 +124,16 @@ class Mailer:
     async def send_due(self) -> int:
         """Send every mail that is due now; returns how many were sent."""
         sent = 0
-        while True:
-            claimed = await self._claim()
-            if not claimed:
-                return sent
-            for mail in claimed:
-                sent += await self._send(mail)
+        while (mail := await self._claim()) is not None:
+            sent += await self._send(mail)
+        return sent
 
-    async def _claim(self) -> list[OutboxMail]:
-        now = self.clock()
-        async with self.db.write() as session:
-            due = list(
-                await session.scalars(
+    async def _claim(self) -> OutboxMail | None:
+        """Take the oldest due mail for this process: one at a time, so no claim waits behind others."""
+        while True:
+            now = self.clock()
+            async with self.db.write() as session:
+                mail = await session.scalar(
                     select(OutboxMail)
                     .where(
                         OutboxMail.sent_at.is_(None),
@@ -144,11 +141,10 @@ class Mailer:
                         or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now),
                     )
                     .order_by(OutboxMail.id)
-                    .limit(BATCH)
+                    .limit(1)
                 )
-            )
-            mine = []
-            for mail in due:
+                if mail is None:
+                    return None
                 result = await session.execute(
                     update(OutboxMail)
                     .where(
@@ -159,10 +155,10 @@ class Mailer:
                     .values(claimed_until=now + CLAIM)
                     .execution_options(synchronize_session=False)
                 )
+                await session.commit()
                 if result.rowcount == 1:  # type: ignore[attr-defined]
-                    mine.append(mail)
-            await session.commit()
-        return mine
+                    return mail
+            # Another process took it between our read and our claim: look again.
 
     async def _send(self, mail: OutboxMail) -> int:
         try:
