@@ -21,6 +21,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from apptdesk import __version__
+from apptdesk.api import Notification
 from apptdesk.desktop import logging_setup
 from apptdesk.desktop.config import ClientConfig
 from apptdesk.desktop.credentials import CredentialStore
@@ -29,6 +30,8 @@ from apptdesk.models.unread import UnreadCounter
 from apptdesk.paths import Paths
 from apptdesk.views.banner import Tone
 from apptdesk.views.main_window import MainWindow
+from apptdesk.views.side_menu import Page
+from apptdesk.views.tray import TrayController, window_title
 
 if TYPE_CHECKING:
     from apptdesk.desktop.embedded import DemoAccount, EmbeddedServer
@@ -69,6 +72,65 @@ class DesktopApp:
         )
         self.window.serverChanged.connect(self._remember_server)
         self.window.settingsRequested.connect(self.open_settings)
+        self.quitting = False
+        self.tray = TrayController(self.unread, parent=self.window)
+        self._connect_tray()
+
+    def _connect_tray(self) -> None:
+        tray, window = self.tray, self.window
+        tray.openRequested.connect(self.show_window)
+        tray.myAppointmentsRequested.connect(self._show_my_appointments)
+        tray.markAllReadRequested.connect(window.mark_all_read)
+        tray.signOutRequested.connect(window.sign_out)
+        tray.quitRequested.connect(self.quit)
+        tray.notificationClicked.connect(self._open_notification)
+        window.inbox.arrived.connect(self._pop_up)
+        self.session.signedIn.connect(lambda _user: tray.set_signed_in(True))
+        self.session.signedOut.connect(lambda: tray.set_signed_in(False))
+        # Closing the window keeps the app in the tray, where there is one; Quit (tray menu) ends it.
+        window.keep_running_in_tray = lambda: tray.available and not self.quitting
+        if not tray.available:
+            # No tray (plain GNOME, offscreen): the count goes in the window title instead.
+            self.unread.changed.connect(self._title)
+            window.windowTitleChanged.connect(lambda _title: self._title(self.unread.count))
+
+    def show_window(self) -> None:
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def _show_my_appointments(self) -> None:
+        self.show_window()
+        self.window.show_page(Page.MY_APPOINTMENTS)
+
+    def _open_notification(self, appointment_id: int, case_id: str) -> None:
+        self.show_window()
+        self.window.open_notification(appointment_id, case_id)
+
+    def _pop_up(self, notification: Notification) -> None:
+        if self.window.locked:
+            # A locked screen shows no case or names: just that something happened.
+            self.tray.show_popup(
+                "apptdesk",
+                "A new appointment update is waiting.",
+                notification.appointment_id,
+                notification.case_id,
+            )
+        else:
+            self.tray.show_popup(
+                notification.title, notification.body, notification.appointment_id, notification.case_id
+            )
+
+    def _title(self, count: int) -> None:
+        base = f"apptdesk — {self.window.user.name}" if self.window.user else "apptdesk"
+        wanted = window_title(base, count)
+        if self.window.windowTitle() != wanted:
+            self.window.setWindowTitle(wanted)
+
+    def quit(self) -> None:
+        self.quitting = True
+        self.tray.close()
+        QApplication.quit()
 
     async def start(self) -> None:
         url = self.config.server_url
@@ -173,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
+    app.setQuitOnLastWindowClosed(not desktop.tray.available)
     desktop.window.show()
 
     async def run() -> None:

@@ -33,6 +33,11 @@ from apptdesk.models.rows import ObjectRole
 from apptdesk.models.session import AppSession
 from apptdesk.views.appointment_details import AppointmentDetails
 from apptdesk.views.case_list import is_enter
+from apptdesk.views.dialogs.cancel import CancelDialog
+from apptdesk.views.dialogs.history import HistoryDialog
+from apptdesk.views.dialogs.request import RequestDialog
+from apptdesk.views.dialogs.reschedule import RescheduleDialog
+from apptdesk.views.dialogs.respond import RespondDialog
 from apptdesk.views.table import TableWithPlaceholder, make_table
 from apptdesk.views.tasks import ErrorSink, async_slot, working
 
@@ -98,7 +103,7 @@ class CaseAppointmentsTab(QWidget):
         self.view.setAccessibleName(f"Appointments of case {case.id}")
         self.view.doubleClicked.connect(self._activated)
         self.view.installEventFilter(self)
-        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._selection_changed())
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self.update_actions())
         self.body = TableWithPlaceholder(self.view)
         self.body.show_placeholder("Loading appointments…")
         self.details = AppointmentDetails(zone)
@@ -180,10 +185,9 @@ class CaseAppointmentsTab(QWidget):
             self._after_load()  # the first row: the table replaces the "no appointments" note
         self.update_actions()
 
-    def _selection_changed(self) -> None:
-        self.update_actions()
-        appointment = self.selected()
-        if appointment is not None and self.inbox is not None and self.inbox.is_unread(appointment.id):
+    def _seen(self, appointment: Appointment) -> None:
+        """The person opened or acted on it: its notifications are read (selecting alone is not)."""
+        if self.inbox is not None and self.inbox.is_unread(appointment.id):
             self._mark_read(appointment.id)
 
     @async_slot(int)
@@ -201,57 +205,39 @@ class CaseAppointmentsTab(QWidget):
             self.select(current.id)
 
     # --- actions ------------------------------------------------------------------------------------
-    def _open(self, dialog: QDialog) -> None:
+    def _open(self, dialog: QDialog, about: Appointment | None = None) -> None:
+        if about is not None:
+            self._seen(about)
         self._dialog = dialog
         dialog.finished.connect(lambda _result: self.view.setFocus())
         dialog.open()
 
+    def _open_about_selected(self, make: Callable[[Appointment], QDialog]) -> None:
+        appointment = self.selected()
+        if appointment is not None:
+            self._open(make(appointment), about=appointment)
+
     def request(self) -> None:
         if self.read_only or not self.case.can_create(self.user):
             return
-        from apptdesk.views.dialogs.request import RequestDialog
-
         self._open(RequestDialog(self.session, self.case, self.zone, self))
 
     def edit(self) -> None:
-        appointment = self.selected()
-        if appointment is None:
-            return
-        from apptdesk.views.dialogs.request import RequestDialog
-
-        self._open(RequestDialog(self.session, self.case, self.zone, self, appointment=appointment))
+        self._open_about_selected(
+            lambda a: RequestDialog(self.session, self.case, self.zone, self, appointment=a)
+        )
 
     def reject(self) -> None:
-        appointment = self.selected()
-        if appointment is None:
-            return
-        from apptdesk.views.dialogs.respond import RespondDialog
-
-        self._open(RespondDialog(self.session, appointment, self.zone, self))
+        self._open_about_selected(lambda a: RespondDialog(self.session, a, self.zone, self))
 
     def reschedule(self) -> None:
-        appointment = self.selected()
-        if appointment is None:
-            return
-        from apptdesk.views.dialogs.reschedule import RescheduleDialog
-
-        self._open(RescheduleDialog(self.session, appointment, self.zone, self))
+        self._open_about_selected(lambda a: RescheduleDialog(self.session, a, self.zone, self))
 
     def cancel(self) -> None:
-        appointment = self.selected()
-        if appointment is None:
-            return
-        from apptdesk.views.dialogs.cancel import CancelDialog
-
-        self._open(CancelDialog(self.session, appointment, self.zone, self))
+        self._open_about_selected(lambda a: CancelDialog(self.session, a, self.zone, self))
 
     def show_history(self) -> None:
-        appointment = self.selected()
-        if appointment is None:
-            return
-        from apptdesk.views.dialogs.history import HistoryDialog
-
-        self._open(HistoryDialog(self.session, appointment, self.zone, self))
+        self._open_about_selected(lambda a: HistoryDialog(self.session, a, self.zone, self))
 
     @async_slot()
     async def accept(self) -> None:
@@ -268,6 +254,7 @@ class CaseAppointmentsTab(QWidget):
             )
 
     async def _act(self, appointment: Appointment, call: Awaitable[Appointment], doing: str) -> None:
+        self._seen(appointment)
         async with working(self.sink, *self.buttons.values(), doing=doing):
             try:
                 await call

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
-from apptdesk.api import ApiError, NotFound, ServerUnavailable, Unauthorized, User
+from apptdesk.api import ApiError, NotFound, Notification, ServerUnavailable, Unauthorized, User
 from apptdesk.api.live import LiveState, LiveStatus
 from apptdesk.desktop.embedded import DemoAccount
 from apptdesk.models import formatting as fmt
@@ -28,6 +28,7 @@ from apptdesk.views.case_list import CaseListPage
 from apptdesk.views.case_view import CaseView
 from apptdesk.views.lock import IdleWatcher, LockPage
 from apptdesk.views.login import LoginDialog
+from apptdesk.views.notifications_panel import NotificationsPanel
 from apptdesk.views.side_menu import Page, SideMenu
 from apptdesk.views.tasks import ErrorSink, async_slot, working
 from apptdesk.views.top_bar import TopBar
@@ -72,8 +73,10 @@ class MainWindow(QMainWindow):
         self.my_appointments: QWidget | None = None
         self._last_loaded: datetime | None = None
         self.is_ready = False
+        self.keep_running_in_tray: Callable[[], bool] = lambda: False  # set by the app when a tray exists
 
         self.top_bar = TopBar(self.unread)
+        self.top_bar.notificationsClicked.connect(self.show_notifications)
         self.top_bar.settingsClicked.connect(self.settingsRequested)
         self.top_bar.signOutClicked.connect(self.sign_out)
         self.error_banner = Banner("errorBanner")
@@ -111,6 +114,11 @@ class MainWindow(QMainWindow):
         self.connection_label = QLabel()
         self.statusBar().addPermanentWidget(self.connection_label)
 
+        self.notifications_panel = NotificationsPanel(self.zone, counter=self.unread, model=self.inbox.model)
+        self.notifications_panel.setParent(self, Qt.WindowType.Popup)
+        self.notifications_panel.opened.connect(self._notification_opened)
+        self.notifications_panel.markAllRead.connect(self.mark_all_read)
+        self.notifications_panel.closeRequested.connect(self.notifications_panel.hide)
         self.live_label = QLabel()
         self.live_label.setObjectName("liveStatus")
         self.statusBar().addPermanentWidget(self.live_label)
@@ -348,6 +356,19 @@ class MainWindow(QMainWindow):
             await self.session.mark_all_read()
             self.inbox.mark_all_read()
 
+    def show_notifications(self) -> None:
+        """The notifications panel, as a pop-up under the badge."""
+        panel, badge = self.notifications_panel, self.top_bar.badge
+        panel.resize(max(panel.sizeHint().width(), 380), min(panel.sizeHint().height(), 480))
+        below = badge.mapToGlobal(badge.rect().bottomRight())
+        panel.move(below.x() - panel.width(), below.y() + 4)
+        panel.show()
+        panel.view.setFocus()
+
+    def _notification_opened(self, notification: Notification) -> None:
+        self.notifications_panel.hide()
+        self.open_notification(notification.appointment_id, notification.case_id)
+
     @async_slot(int, str)
     async def open_notification(self, appointment_id: int, case_id: str) -> None:
         """A notification was opened (panel or tray): mark its appointment's notices read, show it."""
@@ -384,6 +405,10 @@ class MainWindow(QMainWindow):
         return self.stack.currentWidget() is self.lock_page
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.keep_running_in_tray():
+            self.hide()
+            event.ignore()
+            return
         self.live.stop()
         self.closing.emit()
         super().closeEvent(event)

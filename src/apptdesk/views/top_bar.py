@@ -14,6 +14,7 @@ from apptdesk.views.badge import UnreadBadge
 class TopBar(QWidget):
     settingsClicked = Signal()
     signOutClicked = Signal()
+    notificationsClicked = Signal()
 
     def __init__(self, counter: UnreadCounter, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -23,6 +24,7 @@ class TopBar(QWidget):
         self.user_label = QLabel("Not signed in")
         self.user_label.setObjectName("userLabel")
         self.badge = UnreadBadge(counter)
+        self.badge.clicked.connect(self.notificationsClicked)
         self.settings_button = QPushButton("Settings")
         self.settings_button.setObjectName("settingsButton")
         self.settings_button.setAccessibleName("Settings")
@@ -42,6 +44,8 @@ class TopBar(QWidget):
         layout.addWidget(self.sign_out_button)
 
     def set_user(self, user: User | None) -> None:
+        # Administrators get no notifications: no badge for them (nor before sign-in).
+        self.badge.setVisible(user is not None and not user.is_admin)
         if user is None:
             self.user_label.setText("Not signed in")
             self.sign_out_button.setEnabled(False)

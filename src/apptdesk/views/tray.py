@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
@@ -138,7 +139,7 @@ class TrayController(QObject):
     # --- icon, tooltip, menu -------------------------------------------------------------------------
     def close(self) -> None:
         """Take the icon off the tray now (on quit), rather than when Qt gets round to it."""
-        if self.tray is not None:
+        if self.tray is not None and shiboken6.isValid(self.tray):
             self.tray.hide()
 
     def _appearance_changed(self, *_args: object) -> None:
