@@ -111,6 +111,12 @@ async def shoot(folder: Path) -> None:
         await until(lambda: not page.model.loading)  # type: ignore[attr-defined]
         save(window, folder, "05-my-appointments-filtered")
 
+        await until(lambda: window.unread.count > 0)
+        window.show_notifications()
+        await until(window.notifications_panel.isVisible)
+        save(window.notifications_panel, folder, "07-notifications")
+        window.notifications_panel.hide()
+
         await window.session.sign_out()
         window._clear_after_sign_out()
         await sign_in(window, ADMIN)
@@ -118,6 +124,7 @@ async def shoot(folder: Path) -> None:
         await until(lambda: window.case_view is not None and window.case_view.appointments.model.has_loaded)
         save(window, folder, "06-admin-oversight")
     finally:
+        await window.live.stop_and_wait()
         await session.close()
         server.stop()
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apptdesk.domain import Action
 from apptdesk.server.db.engine import Database
-from apptdesk.server.db.tables import User
+from apptdesk.server.db.tables import Notification, User
 from apptdesk.server.schemas.appointments import AppointmentCreate, AppointmentPatch
 from apptdesk.server.services import appointments
 from apptdesk.server.services.directory import ImportReport, import_directory
@@ -147,8 +147,26 @@ async def seed(db: Database, hash_password: Callable[[str], str], now: datetime)
                     now,
                 )
             count += 1
+    async with db.write() as session:
+        await _leave_newest_unread(session, now, keep=2)
+        await session.commit()
     report.notes.append(f"{count} demo appointments")
     return report
+
+
+async def _leave_newest_unread(session: AsyncSession, now: datetime, keep: int) -> None:
+    """A demo where everything is unread shows nothing: each person keeps only their newest few."""
+    rows = (
+        await session.execute(select(Notification.id, Notification.user_id).order_by(Notification.id.desc()))
+    ).all()
+    seen: dict[int, int] = {}
+    old = []
+    for notification_id, user_id in rows:
+        seen[user_id] = seen.get(user_id, 0) + 1
+        if seen[user_id] > keep:
+            old.append(notification_id)
+    if old:
+        await session.execute(update(Notification).where(Notification.id.in_(old)).values(read_at=now))
 
 
 async def _play(

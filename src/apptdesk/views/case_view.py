@@ -71,9 +71,10 @@ class CaseAppointmentsTab(QWidget):
         self.model.set_source(lambda cursor: session.case_appointments(case.id, cursor))
         self.inbox = inbox
         if inbox is not None:
-            # Unread appointments stand out; reading them (selecting the row) marks them read.
-            self.model.set_bold_rule(lambda a: inbox.is_unread(a.id))
-            inbox.changed.connect(lambda: self.model.set_bold_rule(lambda a: inbox.is_unread(a.id)))
+            # Unread appointments stand out until opened. A bound method, not a lambda: Qt drops the
+            # connection when this tab is deleted.
+            self._mark_unread()
+            inbox.changed.connect(self._mark_unread)
         self.buttons: dict[str, QPushButton] = {}
         self._dialog: QDialog | None = None
 
@@ -184,6 +185,11 @@ class CaseAppointmentsTab(QWidget):
         if self.model.insert_sorted(appointment, by_start) and self.model.rowCount() == 1:
             self._after_load()  # the first row: the table replaces the "no appointments" note
         self.update_actions()
+
+    def _mark_unread(self) -> None:
+        inbox = self.inbox
+        if inbox is not None:
+            self.model.set_bold_rule(lambda a: inbox.is_unread(a.id))
 
     def _seen(self, appointment: Appointment) -> None:
         """The person opened or acted on it: its notifications are read (selecting alone is not)."""

@@ -71,10 +71,12 @@ class MyAppointmentsPage(QWidget):
         self._user = session.require_user()
         self._zone = zone or fmt.local_zone()
         self.model = MyAppointmentsModel(self._user, self._zone, self)
+        self._inbox = inbox
         if inbox is not None:
-            # Unread appointments stand out (bold) until their notifications are read.
-            self.model.set_bold_rule(lambda appointment: inbox.is_unread(appointment.id))
-            inbox.changed.connect(lambda: self.model.set_bold_rule(lambda a: inbox.is_unread(a.id)))
+            # Unread appointments stand out (bold) until read. A bound method, not a lambda: Qt drops
+            # the connection when this page is deleted.
+            self._mark_unread()
+            inbox.changed.connect(self._mark_unread)
         self._refreshes = 0  # only the newest refresh reports a failure; an older one was superseded
         self._started = False
         self._failed = False  # the newest refresh failed
@@ -418,6 +420,11 @@ class MyAppointmentsPage(QWidget):
         appointment = index.siblingAtColumn(0).data(ObjectRole) if index.isValid() else None
         if isinstance(appointment, Appointment):
             self.openCase.emit(appointment.case_id, appointment.id)
+
+    def _mark_unread(self) -> None:
+        inbox = self._inbox
+        if inbox is not None:
+            self.model.set_bold_rule(lambda a: inbox.is_unread(a.id))
 
     def _appointment_changed(self, appointment: object) -> None:
         # In place; a new one appears at its place when the filters on screen would list it.
