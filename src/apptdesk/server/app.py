@@ -84,7 +84,7 @@ def _background_work(state: ServerState, sweeper: bool) -> list[Coroutine[Any, A
             state.now,
             settings.mail_retry_max_seconds,
         )
-        work.append(mailer.run_forever(state.hub.waiter, settings.mail_poll_seconds))
+        work.append(mailer.run_forever(state.hub.mail_waiter, settings.mail_poll_seconds))
     if not state.db.is_sqlite:
         work.append(PostgresListener(settings.resolved_database_url(), CHANNEL, state.hub).run_forever())
     return work

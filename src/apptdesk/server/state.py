@@ -38,8 +38,9 @@ class ServerState:
         hub = EventHub()
 
         def committed(session: Session) -> None:
-            if session.info.pop(ANNOUNCED, False):
-                hub.publish()
+            users = session.info.pop(ANNOUNCED, None)
+            if users:
+                hub.publish(users)
 
         return cls(
             settings=settings,

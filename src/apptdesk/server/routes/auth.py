@@ -82,6 +82,6 @@ async def logout(request: Request, user: CurrentUser, state: State, session: Wri
     auth_session = await auth.session_for_access_token(session, credentials.credentials)
     if auth_session is not None and auth_session.user_id == user.id:
         await auth.revoke(session, auth_session.id, state.now())
-        await mark_announced(session)  # open live streams of this sign-in look again, and end
+        await mark_announced(session, [user.id])  # this person's open streams look again, and end
         await session.commit()
     return Response(status_code=204)

@@ -78,7 +78,7 @@ async def _stream(
     yield f"retry: 2000\nid: {last}\n\n"
     ping = state.settings.event_ping_seconds
     while not state.hub.closed:
-        waiter = state.hub.waiter()  # before reading: a commit from here on wakes us
+        waiter = state.hub.waiter(user.id)  # before reading: a commit for us from here on wakes us
         async with state.db.read() as session:
             if await auth.user_for_access_token(session, token, state.now()) is None:
                 yield ": the access token expired or was revoked; reconnect with a fresh one\n\n"

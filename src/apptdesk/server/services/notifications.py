@@ -69,4 +69,4 @@ async def _tell_other_windows(
     data: dict[str, object] = {"unread_count": await unread_count(session, user)}
     data["notification_ids" if ids is not None else "all"] = ids if ids is not None else True
     session.add(UserEvent(user_id=user.id, type="notification.read", data=data, created_at=now))
-    await mark_announced(session)
+    await mark_announced(session, [user.id])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import text
@@ -98,15 +99,21 @@ async def announce(
     kind = "appointment.created" if action == "created" else "appointment.updated"
     for person in participants:
         session.add(UserEvent(user_id=person.id, type=kind, data=change, created_at=at))
-    await mark_announced(session)
+    await mark_announced(session, [person.id for person in participants])
 
 
-async def mark_announced(session: AsyncSession) -> None:
-    """Wake live streams and the mailer once this transaction commits: in this process through the
-    commit hook, in every process sharing a PostgreSQL database through NOTIFY (sent at commit)."""
-    session.info[ANNOUNCED] = True
+async def mark_announced(session: AsyncSession, user_ids: Iterable[int]) -> None:
+    """Wake these users' live streams (and the mailer) once this transaction commits: in this process
+    through the commit hook, in every process sharing a PostgreSQL database through NOTIFY (sent at
+    commit, carrying the user ids)."""
+    ids = set(user_ids)
+    announced: set[int] = session.info.setdefault(ANNOUNCED, set())
+    announced |= ids
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+        payload = ",".join(str(user_id) for user_id in sorted(ids))
+        await session.execute(
+            text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
+        )
 
 
 def _mail(
