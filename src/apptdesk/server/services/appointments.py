@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, Select, and_, func, literal, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Integer, Select, and_, func, literal, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, contains_eager
 
@@ -33,7 +33,11 @@ from apptdesk.server.schemas.appointments import AppointmentCreate, AppointmentP
 from apptdesk.server.services import cursor as cursors
 from apptdesk.server.services.audit import record_change
 from apptdesk.server.services.notify import announce
-from apptdesk.server.services.visibility import relation_to_appointment, relation_to_case, visible_cases
+from apptdesk.server.services.visibility import (
+    relation_to_appointment,
+    relation_to_case,
+    visible_appointments,
+)
 
 NOT_FOUND = "Appointment not found."
 CASE_NOT_FOUND = "Case not found."
@@ -311,20 +315,29 @@ def _text_filter(query: Select[Appointment], text: str, sqlite: bool) -> Select[
     """Case ID, case title, participant names or purpose contain ``text``, case-insensitively.
 
     PostgreSQL's ILIKE lowercases every script; on SQLite both sides go through a Unicode lower()
-    registered on each connection, since SQLite's own LIKE folds ASCII only.
+    registered on each connection, since SQLite's own LIKE folds ASCII only. Names are matched in a
+    subquery, not by joining two more tables: past eight joined tables PostgreSQL stops reordering
+    joins and walked every appointment (1.3 s at 1M rows, against ~10 ms this way).
     """
-    requester, provider = aliased(User), aliased(User)
-    columns = [Case.id, Case.title, requester.name, provider.name, Appointment.purpose]
-    if sqlite:
-        pattern = _like(text.lower())
-        matches = [func.apptdesk_fold(column).like(pattern, escape="\\") for column in columns]
-    else:
-        pattern = _like(text)
-        matches = [column.ilike(pattern, escape="\\") for column in columns]
-    return (
-        query.join(requester, requester.id == Case.requester_id)
-        .join(provider, provider.id == Case.provider_id)
-        .where(or_(*matches))
+
+    def contains(column: Any) -> ColumnElement[bool]:
+        if sqlite:
+            return func.apptdesk_fold(column).like(_like(text.lower()), escape="\\")
+        return column.ilike(_like(text), escape="\\")  # type: ignore[no-any-return]
+
+    person = aliased(User)
+    named = (
+        select(Case.id)
+        .join(person, or_(person.id == Case.requester_id, person.id == Case.provider_id))
+        .where(contains(person.name))
+    )
+    return query.where(
+        or_(
+            contains(Case.id),
+            contains(Case.title),
+            contains(Appointment.purpose),
+            Appointment.case_id.in_(named.scalar_subquery()),
+        )
     )
 
 
@@ -337,7 +350,7 @@ async def page(
     cursor: str | None,
 ) -> tuple[list[Appointment], str | None]:
     """One page of the user's appointments (admin: all) in (start, id) order."""
-    query = _base_query().where(visible_cases(user))
+    query = _base_query().where(visible_appointments(user))
     if filters.statuses:
         query = query.where(Appointment.status.in_(sorted(s.value for s in filters.statuses)))
     if filters.case_id is not None:
