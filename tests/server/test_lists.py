@@ -12,27 +12,8 @@ import pytest
 
 from apptdesk.server.embedded import ServerThread
 from tests.support import world
-from tests.support.api import API, Api, assert_problem
+from tests.support.api import API, APPOINTMENT_FIELDS, Api, assert_problem
 
-CONTRACT_FIELDS = {
-    "id",
-    "case_id",
-    "start",
-    "end",
-    "duration_minutes",
-    "timezone",
-    "purpose",
-    "status",
-    "type",
-    "created_by",
-    "awaiting",
-    "requester",
-    "provider",
-    "reason",
-    "version",
-    "created_at",
-    "updated_at",
-}
 CASE_FIELDS = {"id", "title", "requester", "provider", "pending_appointments", "created_at"}
 LIST_PATHS = ["/appointments", "/cases/C-1/appointments"]
 C1 = {"mri", "percent", "hundred", "underscore", "dash", "none"}  # every text fixture of case C-1
@@ -385,7 +366,7 @@ def test_appointment_has_exactly_the_contract_fields(api: Api) -> None:
     start = api.future(days=4)
     created = api.create("r1", start=start, purpose="Discuss the MRI", duration_minutes=45)
     for body in (created, api.get("r1", created["id"]), listing(api.client("p1"))[0]):
-        assert set(body) == CONTRACT_FIELDS | {"proposed_by"}
+        assert set(body) == APPOINTMENT_FIELDS | {"proposed_by"}
         for person in ("created_by", "proposed_by", "awaiting", "requester", "provider"):
             assert set(body[person]) == {"id", "name", "role"}, person
         assert body["case_id"] == "C-1"

@@ -16,7 +16,7 @@ from apptdesk.server.app import create_app
 from apptdesk.server.db.engine import create_engine
 from apptdesk.server.db.tables import Base
 from apptdesk.server.embedded import ServerThread
-from tests.support.api import API, Api
+from tests.support.api import API, APPOINTMENT_FIELDS, Api
 from tests.support.databases import cheap_settings, run_async
 
 PROBLEM_JSON = "application/problem+json"
@@ -41,25 +41,6 @@ CONTRACT: dict[str, set[str]] = {
     "/notifications/read-all": {"post"},
     "/notifications/{notification_id}/read": {"post"},
     "/events": {"get"},
-}
-APPOINTMENT_FIELDS = {
-    "id",
-    "case_id",
-    "start",
-    "end",
-    "duration_minutes",
-    "timezone",
-    "purpose",
-    "status",
-    "type",
-    "created_by",
-    "awaiting",
-    "requester",
-    "provider",
-    "reason",
-    "version",
-    "created_at",
-    "updated_at",
 }
 METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
 

@@ -13,6 +13,29 @@ from tests.support import world
 
 API = "/api/v1"
 
+# The appointment as the contract lists it (the server adds proposed_by).
+APPOINTMENT_FIELDS = frozenset(
+    {
+        "id",
+        "case_id",
+        "start",
+        "end",
+        "duration_minutes",
+        "timezone",
+        "purpose",
+        "status",
+        "type",
+        "created_by",
+        "awaiting",
+        "requester",
+        "provider",
+        "reason",
+        "version",
+        "created_at",
+        "updated_at",
+    }
+)
+
 
 class MutableClock:
     """The server's clock in tests: real time shifted by an offset the test controls."""
